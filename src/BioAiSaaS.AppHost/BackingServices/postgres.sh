@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# Runs the host's PostgreSQL (with pgvector) for the AppHost when there is no container runtime.
+# Usage: postgres.sh DATA_DIR PORT, with the superuser's password in POSTGRES_PASSWORD.
+# Initialises DATA_DIR on first start; later starts keep the data and set the password Aspire gives.
+set -euo pipefail
+data=$1
+port=$2
+: "${POSTGRES_PASSWORD:?POSTGRES_PASSWORD must be set}"
+
+bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n1)
+[ -x "$bindir/postgres" ] || { echo "PostgreSQL server binaries not found; run eng/bootstrap.sh" >&2; exit 1; }
+
+# PostgreSQL refuses to run as root: drop to the postgres user then.
+if [ "$(id -u)" = 0 ]; then as_owner=(runuser -u postgres --); owner=postgres; else as_owner=(); owner=$(id -un); fi
+
+mkdir -p "$data"
+chown "$owner" "$data"
+chmod 700 "$data"
+
+# A server orphaned by a killed AppHost still holds the folder: stop it before starting ours.
+if [ -f "$data/postmaster.pid" ]; then
+  pid=$(head -n1 "$data/postmaster.pid")
+  if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null && grep -q postgres "/proc/$pid/comm" 2>/dev/null; then
+    echo "stopping a stale PostgreSQL server (pid $pid) on $data"
+    kill -TERM "$pid" || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+fi
+
+if [ ! -s "$data/PG_VERSION" ]; then
+  pwfile=$(mktemp)
+  printf '%s\n' "$POSTGRES_PASSWORD" > "$pwfile"
+  chown "$owner" "$pwfile"
+  "${as_owner[@]}" "$bindir/initdb" -D "$data" -U postgres --pwfile="$pwfile" \
+    --auth-local=scram-sha-256 --auth-host=scram-sha-256 -E UTF8 --locale=C.UTF-8 >/dev/null
+  rm -f "$pwfile"
+  echo "initialised a new PostgreSQL cluster in $data"
+else
+  # The folder outlives runs but Aspire may generate a new password: make the cluster take it.
+  escaped=${POSTGRES_PASSWORD//\'/\'\'}
+  echo "ALTER USER postgres PASSWORD '$escaped';" \
+    | "${as_owner[@]}" "$bindir/postgres" --single -D "$data" postgres >/dev/null
+fi
+
+exec "${as_owner[@]}" "$bindir/postgres" -D "$data" -p "$port" \
+  -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
+  -c max_connections=200 -c shared_buffers=128MB -c fsync=on \
+  -c log_destination=stderr -c logging_collector=off

@@ -1,0 +1,32 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Hosting;
+
+namespace BioAiSaaS.Core.Data;
+
+/// <summary>How every service reaches the one database: Aspire's Npgsql integration (pooling, health check,
+/// telemetry, retries) with pgvector and snake_case names.</summary>
+public static class BioDatabase
+{
+    /// <summary>The Aspire resource (and connection-string) name of the application database.</summary>
+    public const string ConnectionName = "bioaisaas";
+
+    public static IHostApplicationBuilder AddBioDatabase(this IHostApplicationBuilder builder)
+    {
+        builder.AddNpgsqlDbContext<BioDbContext>(ConnectionName,
+            configureDbContextOptions: options => Configure(options, connectionString: null));
+        return builder;
+    }
+
+    internal static void Configure(DbContextOptionsBuilder options, string? connectionString)
+    {
+        if (connectionString is null)
+        {
+            options.UseNpgsql(npgsql => npgsql.UseVector());
+        }
+        else
+        {
+            options.UseNpgsql(connectionString, npgsql => npgsql.UseVector());
+        }
+        options.UseSnakeCaseNamingConvention();
+    }
+}

@@ -1,0 +1,54 @@
+using BioAiSaaS.Core.Sandbox;
+
+namespace BioAiSaaS.Core.Runs;
+
+/// <summary>
+/// A unit of work a client submitted. PostgreSQL holds the truth about it; the Redis stream only
+/// carries its id to a worker. The lease columns let a second worker take over from a dead one,
+/// and <see cref="Attempt"/> fences a stale worker's late result out.
+/// </summary>
+public sealed class Run
+{
+    public Guid Id { get; init; }
+    public required SandboxLanguage Language { get; init; }
+    public required string Code { get; init; }
+    public int TimeoutSeconds { get; init; }
+
+    public RunStatus Status { get; set; }
+    public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When the run id reached the queue; null means the sweeper must still send it.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
+    public DateTimeOffset? StartedAt { get; set; }
+    public DateTimeOffset? FinishedAt { get; set; }
+
+    public int Attempt { get; set; }
+    public string? WorkerId { get; set; }
+    public DateTimeOffset? LeaseExpiresAt { get; set; }
+
+    public RunOutcome? Outcome { get; set; }
+    /// <summary>Why the platform could not run the code at all (as opposed to the code failing).</summary>
+    public string? Error { get; set; }
+}
+
+/// <summary>What the sandbox reported for the code, stored with the run.</summary>
+public sealed class RunOutcome
+{
+    public int? ExitCode { get; set; }
+    public string Stdout { get; set; } = "";
+    public string Stderr { get; set; } = "";
+    public bool StdoutTruncated { get; set; }
+    public bool StderrTruncated { get; set; }
+    public long DurationMs { get; set; }
+    public Termination? Termination { get; set; }
+
+    public static RunOutcome From(ExecutionResult result) => new()
+    {
+        ExitCode = result.ExitCode,
+        Stdout = result.Stdout,
+        Stderr = result.Stderr,
+        StdoutTruncated = result.StdoutTruncated,
+        StderrTruncated = result.StderrTruncated,
+        DurationMs = result.DurationMs,
+        Termination = result.Termination,
+    };
+}

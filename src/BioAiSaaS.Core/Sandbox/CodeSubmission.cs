@@ -1,0 +1,53 @@
+using System.Globalization;
+
+namespace BioAiSaaS.Core.Sandbox;
+
+/// <summary>
+/// Code as a client sent it, before validation. Fields are nullable and the language is text so that
+/// a missing field or an unknown language becomes a precise validation problem, not a JSON error.
+/// </summary>
+public sealed record CodeSubmission(string? Language, string? Code, int? TimeoutSeconds)
+{
+    public static readonly string SupportedLanguages = string.Join(", ", Enum.GetValues<SandboxLanguage>().Select(Wire));
+
+    public bool TryValidate(out ExecutionRequest request, out Dictionary<string, string[]> errors)
+    {
+        errors = [];
+        SandboxLanguage? language = null;
+        if (string.IsNullOrWhiteSpace(Language))
+        {
+            errors["language"] = [$"Required. Supported: {SupportedLanguages}."];
+        }
+        else
+        {
+            language = Enum.GetValues<SandboxLanguage>().Cast<SandboxLanguage?>()
+                .FirstOrDefault(l => string.Equals(Wire(l!.Value), Language, StringComparison.OrdinalIgnoreCase));
+            if (language is null)
+            {
+                errors["language"] = [$"'{Language}' is not supported. Supported: {SupportedLanguages}."];
+            }
+        }
+
+        if (string.IsNullOrWhiteSpace(Code))
+        {
+            errors["code"] = ["Required and must not be blank."];
+        }
+        else if (Code.Length > ExecutionLimits.MaxCodeLength)
+        {
+            errors["code"] = [string.Create(CultureInfo.InvariantCulture,
+                $"Must be at most {ExecutionLimits.MaxCodeLength} characters; got {Code.Length}.")];
+        }
+
+        var timeout = TimeoutSeconds ?? ExecutionLimits.DefaultTimeoutSeconds;
+        if (timeout is < ExecutionLimits.MinTimeoutSeconds or > ExecutionLimits.MaxTimeoutSeconds)
+        {
+            errors["timeoutSeconds"] = [string.Create(CultureInfo.InvariantCulture,
+                $"Must be between {ExecutionLimits.MinTimeoutSeconds} and {ExecutionLimits.MaxTimeoutSeconds}; got {timeout}.")];
+        }
+
+        request = errors.Count == 0 ? new ExecutionRequest(language!.Value, Code!, timeout) : null!;
+        return errors.Count == 0;
+    }
+
+    private static string Wire(SandboxLanguage language) => language.ToString().ToLowerInvariant();
+}

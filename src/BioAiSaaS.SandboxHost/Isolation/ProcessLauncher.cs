@@ -1,0 +1,119 @@
+using System.Diagnostics;
+using System.Globalization;
+using BioAiSaaS.Core.Sandbox;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.SandboxHost.Isolation;
+
+/// <summary>
+/// Builds the command line that runs one execution: rlimits (prlimit) around a drop to an unprivileged
+/// uid (setpriv) around bubblewrap's namespaces, with the interpreter reading the code from stdin.
+/// </summary>
+public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvironment environment)
+{
+    /// <summary>Exit status the runner uses for a MemoryError (see runner.py).</summary>
+    public const int MemoryExitCode = 86;
+    public const string WorkspacePath = "/workspace";
+    private const string RunnerMountPath = "/opt/bioaisaas/runner.py";
+
+    private readonly SandboxOptions _options = options.Value;
+    private readonly string _runnerPath = Path.Combine(environment.ContentRootPath, "Isolation", "runner.py");
+
+    public bool Isolated => !_options.AllowUnisolated;
+
+    public ProcessStartInfo Create(ExecutionRequest request, int uid, string? unisolatedWorkspace)
+    {
+        var start = new ProcessStartInfo(_options.PrlimitPath)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        // Nothing of the host's environment (connection strings, tokens) reaches even the launchers.
+        start.Environment.Clear();
+        start.Environment["PATH"] = "/usr/bin:/bin";
+
+        var args = start.ArgumentList;
+        var cpu = request.TimeoutSeconds;
+        // Soft CPU limit raises SIGXCPU (reported as timeout); the hard one a second later is the backstop.
+        Add(args, $"--cpu={cpu}:{cpu + 1}", $"--as={_options.MemoryLimitBytes}", $"--nproc={_options.MaxProcesses}",
+            $"--nofile={_options.MaxOpenFiles}", $"--fsize={_options.FileSizeLimitBytes}", "--core=0", "--");
+        Add(args, _options.SetprivPath, $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--");
+
+        if (Isolated)
+        {
+            AddBubblewrap(args);
+        }
+        else
+        {
+            start.WorkingDirectory = unisolatedWorkspace;
+            foreach (var (name, value) in SandboxEnvironment(unisolatedWorkspace!))
+            {
+                start.Environment[name] = value;
+            }
+        }
+
+        Add(args, _options.PythonPath, "-I", "-u", "-B", Isolated ? RunnerMountPath : _runnerPath);
+        return start;
+    }
+
+    private void AddBubblewrap(IList<string> args)
+    {
+        var size = _options.WorkspaceSizeBytes.ToString(CultureInfo.InvariantCulture);
+        Add(args, _options.BwrapPath,
+            "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--ro-bind", "/usr", "/usr");
+        // Debian is usr-merged: /bin, /lib … are symlinks into /usr; mirror whatever the host has.
+        foreach (var dir in new[] { "bin", "sbin", "lib", "lib32", "lib64" })
+        {
+            var info = new FileInfo("/" + dir);
+            if (info.LinkTarget is { } target)
+            {
+                Add(args, "--symlink", target, "/" + dir);
+            }
+            else if (Directory.Exists("/" + dir))
+            {
+                Add(args, "--ro-bind", "/" + dir, "/" + dir);
+            }
+        }
+        // Only the few files of /etc the interpreter and its libraries read (BLAS alternatives, fonts).
+        foreach (var path in new[] { "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+                     "/etc/fonts", "/etc/matplotlibrc", "/etc/localtime", "/etc/mime.types" })
+        {
+            Add(args, "--ro-bind-try", path, path);
+        }
+        Add(args, "--proc", "/proc", "--dev", "/dev",
+            "--size", size, "--tmpfs", "/tmp",
+            "--size", size, "--tmpfs", WorkspacePath,
+            "--ro-bind", _runnerPath, RunnerMountPath,
+            "--chdir", WorkspacePath,
+            "--clearenv");
+        foreach (var (name, value) in SandboxEnvironment(WorkspacePath))
+        {
+            Add(args, "--setenv", name, value);
+        }
+        Add(args, "--");
+    }
+
+    /// <summary>The whole environment the code sees: an allow-list, never the host's.</summary>
+    private static IEnumerable<(string Name, string Value)> SandboxEnvironment(string home) =>
+    [
+        ("PATH", "/usr/bin:/bin"),
+        ("HOME", home),
+        ("LANG", "C.UTF-8"),
+        ("MPLBACKEND", "Agg"),
+        ("MPLCONFIGDIR", "/tmp/matplotlib"),
+        // One BLAS thread: threads count against the process limit and there are only a few cores.
+        ("OPENBLAS_NUM_THREADS", "1"),
+        ("OMP_NUM_THREADS", "1"),
+    ];
+
+    private static void Add(IList<string> args, params string[] values)
+    {
+        foreach (var value in values)
+        {
+            args.Add(value);
+        }
+    }
+}

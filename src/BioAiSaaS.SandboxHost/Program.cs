@@ -1,0 +1,18 @@
+using BioAiSaaS.SandboxHost.Executions;
+using BioAiSaaS.SandboxHost.Isolation;
+
+// Runs untrusted code for the Worker. Holds no credentials and no database connection.
+var builder = WebApplication.CreateBuilder(args);
+
+builder.AddServiceDefaults();
+builder.Services.AddProblemDetails();
+builder.AddSandboxIsolation();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.MapExecutionsApi();
+app.MapDefaultEndpoints();
+
+app.Run();

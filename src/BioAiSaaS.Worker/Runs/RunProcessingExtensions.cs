@@ -1,0 +1,28 @@
+using BioAiSaaS.Core.Runs;
+
+namespace BioAiSaaS.Worker.Runs;
+
+public static class RunProcessingExtensions
+{
+    public static IHostApplicationBuilder AddRunProcessing(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<RunProcessingOptions>()
+            .Bind(builder.Configuration.GetSection(RunProcessingOptions.Section))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        builder.Services.AddSingleton(WorkerIdentity.Create());
+        builder.Services.AddScoped<RunStore>();
+        builder.Services.AddScoped<RunDispatcher>();
+        builder.Services.AddScoped<RunProcessor>();
+        builder.Services.AddHostedService<RunConsumer>();
+        builder.Services.AddHostedService<StrandedRunSweeper>();
+        return builder;
+    }
+}
+
+/// <summary>This process's name in the consumer group and on the runs it claims (host and pid, for operators).</summary>
+public sealed record WorkerIdentity(string Id)
+{
+    public static WorkerIdentity Create() =>
+        new($"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}");
+}

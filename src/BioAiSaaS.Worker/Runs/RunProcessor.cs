@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using System.Diagnostics.Metrics;
+using BioAiSaaS.Core.Queue;
+using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Worker.Sandbox;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace BioAiSaaS.Worker.Runs;
+
+/// <summary>
+/// Executes the run behind one queue entry: claim it in PostgreSQL, keep the lease alive while the
+/// sandbox works, store the outcome fenced by the claim, and only then acknowledge the entry.
+/// A crash anywhere before the acknowledgement leaves the entry pending for another worker.
+/// </summary>
+public sealed class RunProcessor(
+    RunStore store,
+    SandboxClient sandbox,
+    IConnectionMultiplexer redis,
+    IServiceScopeFactory scopes,
+    WorkerIdentity worker,
+    IOptions<RunProcessingOptions> options,
+    ILogger<RunProcessor> logger)
+{
+    public static readonly ActivitySource ActivitySource = new("BioAiSaaS.Worker");
+    private static readonly Meter Meter = new("BioAiSaaS.Worker");
+    private static readonly Counter<long> Finished = Meter.CreateCounter<long>("bioaisaas.runs.finished");
+    private static readonly Histogram<double> QueueLag =
+        Meter.CreateHistogram<double>("bioaisaas.runs.queue_lag", unit: "s", description: "From acceptance to first claim");
+
+    private readonly RunProcessingOptions _options = options.Value;
+
+    public async Task ProcessAsync(StreamEntry entry, CancellationToken stoppingToken)
+    {
+        if (!RunQueue.TryParseRunId(entry, out var runId))
+        {
+            logger.LogWarning("Dropping malformed queue entry {EntryId}", entry.Id);
+            await AcknowledgeAsync(entry.Id);
+            return;
+        }
+
+        using var activity = ActivitySource.StartActivity("run.process");
+        activity?.SetTag("run.id", runId);
+        var claim = await store.TryClaimAsync(runId, worker.Id, _options.Lease, stoppingToken);
+        if (claim is null)
+        {
+            // Finished (a duplicate entry) or gone: done with the entry. Held by a live worker: that worker acknowledges it.
+            var status = await store.GetStatusAsync(runId, stoppingToken);
+            if (status is null || status.Value.IsTerminal())
+            {
+                await AcknowledgeAsync(entry.Id);
+            }
+            return;
+        }
+        activity?.SetTag("run.attempt", claim.Attempt);
+        if (claim.Attempt == 1)
+        {
+            QueueLag.Record((DateTimeOffset.UtcNow - claim.CreatedAt).TotalSeconds);
+        }
+
+        if (claim.Attempt > _options.MaxAttempts)
+        {
+            await FinishAsync(claim, entry, store.FailAsync(claim,
+                $"Gave up after {_options.MaxAttempts} attempts: the run kept losing its worker or its sandbox.", CancellationToken.None));
+            return;
+        }
+
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = KeepLeaseAsync(claim, entry.Id, work, heartbeatStop.Token);
+        try
+        {
+            var result = await sandbox.ExecuteAsync(claim.Request, work.Token);
+            await FinishAsync(claim, entry, store.CompleteAsync(claim, result, CancellationToken.None));
+        }
+        catch (Exception ex) when (!work.IsCancellationRequested)
+        {
+            // The sandbox could not be reached or failed; the code itself never ran to an outcome.
+            logger.LogWarning(ex, "Attempt {Attempt} of run {RunId} failed to execute", claim.Attempt, runId);
+            activity?.AddException(ex);
+            if (claim.Attempt >= _options.MaxAttempts)
+            {
+                await FinishAsync(claim, entry, store.FailAsync(claim, $"The sandbox could not execute the run: {ex.Message}", CancellationToken.None));
+            }
+            else
+            {
+                await store.ReleaseAsync(claim, CancellationToken.None);
+            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down: hand the run back at once instead of after the lease.
+            await store.ReleaseAsync(claim, CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Lost the lease on run {RunId} (attempt {Attempt}); another worker has it", runId, claim.Attempt);
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+        }
+    }
+
+    private async Task FinishAsync(RunClaim claim, StreamEntry entry, Task<bool> store)
+    {
+        if (await store)
+        {
+            Finished.Add(1);
+        }
+        else
+        {
+            logger.LogWarning("Run {RunId} attempt {Attempt} was superseded; its result is discarded", claim.RunId, claim.Attempt);
+        }
+        await AcknowledgeAsync(entry.Id);
+    }
+
+    /// <summary>Renews the lease in PostgreSQL and resets the entry's idle time in Redis, every third of a lease.</summary>
+    private async Task KeepLeaseAsync(RunClaim claim, RedisValue entryId, CancellationTokenSource work, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(_options.Lease / 3);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    if (!await scope.ServiceProvider.GetRequiredService<RunStore>().RenewAsync(claim, _options.Lease, stop))
+                    {
+                        await work.CancelAsync();
+                        return;
+                    }
+                    await redis.GetDatabase().StreamClaimIdsOnlyAsync(
+                        RunQueue.StreamKey, RunQueue.ConsumerGroup, worker.Id, 0, [entryId]);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // A blip in PostgreSQL or Redis: keep working, the next tick tries again.
+                    logger.LogWarning(ex, "Could not renew the lease on run {RunId}", claim.RunId);
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task AcknowledgeAsync(RedisValue entryId) =>
+        await redis.GetDatabase().StreamAcknowledgeAsync(RunQueue.StreamKey, RunQueue.ConsumerGroup, entryId);
+}

@@ -1,0 +1,106 @@
+using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Core.Sandbox;
+using Microsoft.EntityFrameworkCore;
+
+namespace BioAiSaaS.Worker.Runs;
+
+/// <summary>A worker's claim on a run; <see cref="Attempt"/> is its fencing token.</summary>
+public sealed record RunClaim(Guid RunId, int Attempt, ExecutionRequest Request, DateTimeOffset CreatedAt);
+
+/// <summary>
+/// The run state machine in PostgreSQL, with database time for leases so worker clocks never matter.
+/// Every write after the claim is fenced by the attempt number: a worker that lost its lease cannot
+/// overwrite the run, so a result is stored exactly once.
+/// </summary>
+public sealed class RunStore(BioDbContext db)
+{
+    /// <summary>Claims a queued run, or a running one whose lease lapsed. Null when someone else holds it or it is done.</summary>
+    public async Task<RunClaim?> TryClaimAsync(Guid runId, string workerId, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var attempts = await db.Database.SqlQuery<int>($"""
+            UPDATE runs
+               SET status = 'Running', attempt = attempt + 1, worker_id = {workerId},
+                   lease_expires_at = now() + {lease}, started_at = coalesce(started_at, now())
+             WHERE id = {runId}
+               AND (status = 'Queued' OR (status = 'Running' AND lease_expires_at < now()))
+            RETURNING attempt AS "Value"
+            """).ToListAsync(cancellationToken);
+        if (attempts.Count == 0)
+        {
+            return null;
+        }
+        var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
+        return new RunClaim(runId, attempts[0], new ExecutionRequest(run.Language, run.Code, run.TimeoutSeconds), run.CreatedAt);
+    }
+
+    public Task<RunStatus?> GetStatusAsync(Guid runId, CancellationToken cancellationToken) =>
+        db.Runs.Where(r => r.Id == runId).Select(r => (RunStatus?)r.Status).SingleOrDefaultAsync(cancellationToken);
+
+    /// <summary>Extends the lease; false means the claim was lost and the work must stop.</summary>
+    public async Task<bool> RenewAsync(RunClaim claim, TimeSpan lease, CancellationToken cancellationToken) =>
+        await db.Database.ExecuteSqlAsync($"""
+            UPDATE runs SET lease_expires_at = now() + {lease}
+             WHERE id = {claim.RunId} AND attempt = {claim.Attempt} AND status = 'Running'
+            """, cancellationToken) == 1;
+
+    /// <summary>Lets the lease lapse now so another attempt can start at once (after a transient failure).</summary>
+    public Task ReleaseAsync(RunClaim claim, CancellationToken cancellationToken) =>
+        db.Database.ExecuteSqlAsync($"""
+            UPDATE runs SET lease_expires_at = now()
+             WHERE id = {claim.RunId} AND attempt = {claim.Attempt} AND status = 'Running'
+            """, cancellationToken);
+
+    /// <summary>Stores the outcome if this claim still holds; false when another attempt has taken over.</summary>
+    public Task<bool> CompleteAsync(RunClaim claim, ExecutionResult result, CancellationToken cancellationToken) =>
+        FinishAsync(claim, result.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, RunOutcome.From(result), null, cancellationToken);
+
+    /// <summary>Fails the run without an outcome: the platform could not run the code.</summary>
+    public Task<bool> FailAsync(RunClaim claim, string error, CancellationToken cancellationToken) =>
+        FinishAsync(claim, RunStatus.Failed, null, error, cancellationToken);
+
+    private async Task<bool> FinishAsync(RunClaim claim, RunStatus status, RunOutcome? outcome, string? error,
+        CancellationToken cancellationToken)
+    {
+        var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == claim.RunId, cancellationToken);
+        if (run is null || run.Attempt != claim.Attempt || run.Status != RunStatus.Running)
+        {
+            return false;
+        }
+        run.Status = status;
+        run.Outcome = outcome;
+        run.Error = error;
+        run.FinishedAt = DateTimeOffset.UtcNow;
+        run.LeaseExpiresAt = null;
+        try
+        {
+            // Attempt is a concurrency token: the UPDATE matches only if no other claim happened meanwhile.
+            await db.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return false;
+        }
+        finally
+        {
+            db.ChangeTracker.Clear();
+        }
+    }
+
+    /// <summary>Runs the sweeper must (re)send: never dispatched, or running with a lease long lapsed.</summary>
+    public Task<List<Guid>> FindStrandedAsync(TimeSpan dispatchGrace, TimeSpan lease, int limit, CancellationToken cancellationToken)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var undispatchedBefore = now - dispatchGrace;
+        var abandonedBefore = now - 2 * lease;
+        return db.Runs
+            .Where(r => (r.Status == RunStatus.Queued && r.DispatchedAt == null && r.CreatedAt < undispatchedBefore)
+                        // Its worker died and its queue entry is gone too (e.g. Redis lost it); once per two leases.
+                        || (r.Status == RunStatus.Running && r.LeaseExpiresAt < abandonedBefore && r.DispatchedAt < abandonedBefore))
+            .OrderBy(r => r.CreatedAt)
+            .Select(r => r.Id)
+            .Take(limit)
+            .ToListAsync(cancellationToken);
+    }
+}

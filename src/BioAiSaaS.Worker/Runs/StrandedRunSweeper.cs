@@ -1,0 +1,59 @@
+using BioAiSaaS.Core.Runs;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.Worker.Runs;
+
+/// <summary>
+/// Re-sends runs that PostgreSQL accepted but the queue never got (Redis was down at that instant, or the
+/// Api died in between), and runs whose worker died after Redis lost their entry. PostgreSQL is the truth.
+/// </summary>
+public sealed class StrandedRunSweeper(
+    IServiceScopeFactory scopes,
+    IOptions<RunProcessingOptions> options,
+    ILogger<StrandedRunSweeper> logger) : BackgroundService
+{
+    private const int BatchSize = 100;
+    private readonly RunProcessingOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.SweepIntervalSeconds));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await SweepAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Sweeping stranded runs failed; next sweep retries");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    private async Task SweepAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var store = scope.ServiceProvider.GetRequiredService<RunStore>();
+        var dispatcher = scope.ServiceProvider.GetRequiredService<RunDispatcher>();
+        var stranded = await store.FindStrandedAsync(
+            TimeSpan.FromSeconds(_options.DispatchGraceSeconds), _options.Lease, BatchSize, cancellationToken);
+        foreach (var runId in stranded)
+        {
+            if (!await dispatcher.TryDispatchAsync(runId, cancellationToken))
+            {
+                return; // Redis is still away; try the rest next time.
+            }
+        }
+        if (stranded.Count > 0)
+        {
+            logger.LogInformation("Re-sent {Count} stranded runs to the queue", stranded.Count);
+        }
+    }
+}
