@@ -17,7 +17,8 @@ public static class BioDatabase
         return builder;
     }
 
-    internal static void Configure(DbContextOptionsBuilder options, string? connectionString)
+    /// <summary>The provider setup every context shares; public for tools and tests that build their own context.</summary>
+    public static void Configure(DbContextOptionsBuilder options, string? connectionString)
     {
         if (connectionString is null)
         {

@@ -136,7 +136,7 @@ public sealed class CodeExecutor : IDisposable
     }
 
     /// <summary>Names the limit behind an exit the host did not cause itself.</summary>
-    internal static Termination? Classify(int exitCode) => exitCode switch
+    public static Termination? Classify(int exitCode) => exitCode switch
     {
         ProcessLauncher.MemoryExitCode => Termination.Memory,
         128 + 24 => Termination.Timeout, // SIGXCPU: the CPU-time limit

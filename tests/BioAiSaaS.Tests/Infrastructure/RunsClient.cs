@@ -1,0 +1,51 @@
+using System.Net;
+using System.Net.Http.Json;
+using BioAiSaaS.Api.Runs;
+using BioAiSaaS.Core.Runs;
+
+namespace BioAiSaaS.Tests.Infrastructure;
+
+/// <summary>Drives the public runs API the way a client would.</summary>
+public static class RunsClient
+{
+    public static async Task<(HttpResponseMessage Response, RunResponse Run)> SubmitAsync(
+        this HttpClient api, string code, int? timeoutSeconds = null)
+    {
+        var response = await api.PostAsJsonAsync("/api/runs",
+            new { language = "python", code, timeoutSeconds }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var run = await response.Content.ReadFromJsonAsync<RunResponse>(TestContext.Current.CancellationToken);
+        return (response, run!);
+    }
+
+    public static async Task<RunResponse> GetRunAsync(this HttpClient api, Guid id)
+    {
+        var run = await api.GetFromJsonAsync<RunResponse>($"/api/runs/{id}", TestContext.Current.CancellationToken);
+        return run!;
+    }
+
+    /// <summary>Polls until the run finishes, returning every distinct status seen on the way, in order.</summary>
+    public static async Task<(RunResponse Run, List<RunStatus> Seen)> WaitForFinishAsync(
+        this HttpClient api, Guid id, TimeSpan? within = null)
+    {
+        var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(60));
+        var seen = new List<RunStatus>();
+        while (true)
+        {
+            var run = await api.GetRunAsync(id);
+            if (seen.Count == 0 || seen[^1] != run.Status)
+            {
+                seen.Add(run.Status);
+            }
+            if (run.Status.IsTerminal())
+            {
+                return (run, seen);
+            }
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Run {id} still {run.Status} after the deadline; statuses seen: {string.Join(" → ", seen)}");
+            }
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using BioAiSaaS.Core.Data;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace BioAiSaaS.Tests.Infrastructure;
+
+/// <summary>
+/// Boots the real AppHost (host-process PostgreSQL with pgvector and Redis, migrations, Api, Worker,
+/// SandboxHost) once for a test collection, on a fresh data folder that is deleted afterwards.
+/// </summary>
+public class StackFixture : IAsyncLifetime
+{
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
+    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("bioaisaas-test-").FullName;
+
+    public DistributedApplication App { get; private set; } = null!;
+    public HttpClient Api { get; private set; } = null!;
+    public HttpClient Sandbox { get; private set; } = null!;
+    public string DatabaseConnectionString { get; private set; } = null!;
+    public string RedisConnectionString { get; private set; } = null!;
+
+    /// <summary>Lets a derived fixture change the model (worker replicas, lease length) before it starts.</summary>
+    protected virtual void Configure(IDistributedApplicationTestingBuilder builder)
+    {
+    }
+
+    public async ValueTask InitializeAsync()
+    {
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.BioAiSaaS_AppHost>(
+            ["--BackingServices:Mode=HostProcesses", $"--BackingServices:DataDirectory={_dataDirectory}"],
+            (options, _) => options.DisableDashboard = true,
+            timeout.Token);
+        builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        Configure(builder);
+
+        App = await builder.BuildAsync(timeout.Token);
+        await App.StartAsync(timeout.Token);
+        foreach (var resource in new[] { "api", "sandbox" })
+        {
+            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+        }
+
+        Api = App.CreateHttpClient("api");
+        Sandbox = App.CreateHttpClient("sandbox");
+        // Executions may run up to their own timeout; the default 100 s would cut long sandbox tests short.
+        Sandbox.Timeout = TimeSpan.FromMinutes(3);
+        DatabaseConnectionString = (await App.GetConnectionStringAsync("postgres", timeout.Token))!;
+        RedisConnectionString = (await App.GetConnectionStringAsync("redis", timeout.Token))!;
+    }
+
+    public BioDbContext CreateDbContext()
+    {
+        var options = new DbContextOptionsBuilder<BioDbContext>();
+        BioDatabase.Configure(options, DatabaseConnectionString);
+        return new BioDbContext(options.Options);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Api?.Dispose();
+        Sandbox?.Dispose();
+        if (App is not null)
+        {
+            await App.StopAsync();
+            await App.DisposeAsync();
+        }
+        try
+        {
+            Directory.Delete(_dataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A server still flushing on its way down; the temp folder is cleaned by the OS eventually.
+        }
+        GC.SuppressFinalize(this);
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class StackCollection : ICollectionFixture<StackFixture>
+{
+    public const string Name = "stack";
+}

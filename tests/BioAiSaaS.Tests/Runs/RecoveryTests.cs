@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using System.Globalization;
+using Aspire.Hosting.ApplicationModel;
+using BioAiSaaS.Core.Queue;
+using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
+
+namespace BioAiSaaS.Tests.Runs;
+
+/// <summary>Crashes lose nothing: a killed worker and a stopped Redis, with the real processes.</summary>
+[Collection(RecoveryCollection.Name)]
+public sealed class RecoveryTests(RecoveryStackFixture stack)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Run_whose_worker_is_killed_mid_run_is_finished_by_another_worker_exactly_once()
+    {
+        var (_, submitted) = await stack.Api.SubmitAsync(
+            "import time\nprint('start', flush=True)\ntime.sleep(4)\nprint('done')", timeoutSeconds: 30);
+        var firstWorker = await WaitForWorkerAsync(submitted.Id);
+
+        // SIGKILL: no shutdown hook runs, the lease is simply never renewed again.
+        var pid = int.Parse(firstWorker.Split(':')[1], CultureInfo.InvariantCulture);
+        using (var process = Process.GetProcessById(pid))
+        {
+            process.Kill();
+        }
+
+        var (run, _) = await stack.Api.WaitForFinishAsync(submitted.Id, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("start\ndone\n", run.Result!.Stdout);
+        Assert.Equal(2, run.Attempts);
+        await using var db = stack.CreateDbContext();
+        var stored = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == submitted.Id, Ct);
+        Assert.NotEqual(firstWorker, stored.WorkerId);
+        // Acknowledged once the result was stored: nothing of it is left pending in the queue.
+        Assert.Equal(0, await PendingEntriesAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Run_accepted_while_Redis_is_down_is_executed_once_Redis_is_back()
+    {
+        var commands = stack.App.Services.GetRequiredService<ResourceCommandService>();
+        var redis = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "redis");
+
+        await commands.ExecuteCommandAsync(redis, KnownResourceCommands.StopCommand, Ct);
+        await stack.App.ResourceNotifications.WaitForResourceAsync("redis",
+            [KnownResourceStates.Exited, KnownResourceStates.Finished], Ct);
+        Guid accepted;
+        try
+        {
+            var (_, submitted) = await stack.Api.SubmitAsync("print('survived')");
+            accepted = submitted.Id;
+            await using var db = stack.CreateDbContext();
+            var stored = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == submitted.Id, Ct);
+            Assert.Equal(RunStatus.Queued, stored.Status);
+            Assert.Null(stored.DispatchedAt);
+        }
+        finally
+        {
+            await commands.ExecuteCommandAsync(redis, KnownResourceCommands.StartCommand, Ct);
+        }
+        await stack.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", Ct);
+
+        var (run, _) = await stack.Api.WaitForFinishAsync(accepted, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("survived\n", run.Result!.Stdout);
+        Assert.Equal(1, run.Attempts);
+    }
+
+    private async Task<string> WaitForWorkerAsync(Guid runId)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = stack.CreateDbContext();
+            var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, Ct);
+            if (run is { Status: RunStatus.Running, WorkerId: { } worker })
+            {
+                return worker;
+            }
+            await Task.Delay(50, Ct);
+        }
+        throw new TimeoutException($"Run {runId} never started running.");
+    }
+
+    private async Task<long> PendingEntriesAsync(TimeSpan within)
+    {
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(stack.RedisConnectionString);
+        var deadline = DateTime.UtcNow + within;
+        while (true)
+        {
+            var pending = await redis.GetDatabase().StreamPendingAsync(RunQueue.StreamKey, RunQueue.ConsumerGroup);
+            if (pending.PendingMessageCount == 0 || DateTime.UtcNow > deadline)
+            {
+                return pending.PendingMessageCount;
+            }
+            await Task.Delay(200, Ct);
+        }
+    }
+}
