@@ -9,16 +9,13 @@ cd "$(dirname "$0")"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
 dotnet build BioAiSaaS.sln --nologo -v quiet -clp:NoSummary -warnaserror
 
-results=$(mktemp -d)
-trap 'rm -rf "$results"' EXIT
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
 status=0
-dotnet test BioAiSaaS.sln --no-build --nologo \
-  --logger "console;verbosity=normal" --logger "trx;LogFileName=results.trx" \
-  --results-directory "$results" "$@" || status=$?
+dotnet test --solution BioAiSaaS.sln --no-build --no-ansi --no-progress --output Detailed "$@" 2>&1 | tee "$log" \
+  || status=${PIPESTATUS[0]}
 
 # One plain closing line, whatever the runner printed above it.
-if counters=$(grep -ho '<Counters [^>]*>' "$results"/*.trx 2>/dev/null | head -n1) && [ -n "$counters" ]; then
-  field() { sed -E "s/.* $1=\"([0-9]+)\".*/\1/" <<<"$counters"; }
-  echo "tests: $(field passed) passed, $(field failed) failed, $(( $(field total) - $(field executed) )) skipped"
-fi
-exit $status
+count() { grep -E "^\s+$1: [0-9]+" "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0; }
+echo "tests: $(count succeeded) passed, $(count failed) failed, $(count skipped) skipped"
+exit "$status"

@@ -16,6 +16,10 @@ if [ "$(id -u)" = 0 ]; then as_owner=(runuser -u postgres --); owner=postgres; e
 mkdir -p "$data"
 chown "$owner" "$data"
 chmod 700 "$data"
+if ! "${as_owner[@]}" test -w "$data"; then
+  echo "user $owner cannot reach $data: every parent folder must be searchable by it (chmod o+x)" >&2
+  exit 1
+fi
 
 # A server orphaned by a killed AppHost still holds the folder: stop it before starting ours.
 if [ -f "$data/postmaster.pid" ]; then

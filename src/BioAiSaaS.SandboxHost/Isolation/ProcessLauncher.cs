@@ -87,6 +87,8 @@ public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvir
             "--size", size, "--tmpfs", "/tmp",
             "--size", size, "--tmpfs", WorkspacePath,
             "--ro-bind", _runnerPath, RunnerMountPath,
+            // bubblewrap builds the new root on a tmpfs; freeze it so only /workspace and /tmp take writes.
+            "--remount-ro", "/",
             "--chdir", WorkspacePath,
             "--clearenv");
         foreach (var (name, value) in SandboxEnvironment(WorkspacePath))

@@ -1,8 +1,10 @@
 using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using BioAiSaaS.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Logging;
 
 namespace BioAiSaaS.Tests.Infrastructure;
@@ -14,7 +16,7 @@ namespace BioAiSaaS.Tests.Infrastructure;
 public class StackFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
-    private readonly string _dataDirectory = Directory.CreateTempSubdirectory("bioaisaas-test-").FullName;
+    private readonly string _dataDirectory = CreateDataDirectory();
 
     public DistributedApplication App { get; private set; } = null!;
     public HttpClient Api { get; private set; } = null!;
@@ -39,9 +41,9 @@ public class StackFixture : IAsyncLifetime
 
         App = await builder.BuildAsync(timeout.Token);
         await App.StartAsync(timeout.Token);
-        foreach (var resource in new[] { "api", "sandbox" })
+        foreach (var resource in new[] { "postgres", "redis", "sandbox", "api" })
         {
-            await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, timeout.Token);
+            await WaitForHealthyAsync(resource, timeout.Token);
         }
 
         Api = App.CreateHttpClient("api");
@@ -50,6 +52,28 @@ public class StackFixture : IAsyncLifetime
         Sandbox.Timeout = TimeSpan.FromMinutes(3);
         DatabaseConnectionString = (await App.GetConnectionStringAsync("postgres", timeout.Token))!;
         RedisConnectionString = (await App.GetConnectionStringAsync("redis", timeout.Token))!;
+    }
+
+    /// <summary>Waits until the resource is healthy, failing at once (not at the timeout) if it stops or never starts.</summary>
+    private async Task WaitForHealthyAsync(string resource, CancellationToken cancellationToken)
+    {
+        string[] dead = [KnownResourceStates.FailedToStart, KnownResourceStates.Exited, KnownResourceStates.Finished];
+        var resourceEvent = await App.ResourceNotifications.WaitForResourceAsync(resource,
+            e => e.Snapshot.HealthStatus == HealthStatus.Healthy || dead.Contains(e.Snapshot.State?.Text),
+            cancellationToken);
+        if (resourceEvent.Snapshot.HealthStatus != HealthStatus.Healthy)
+        {
+            throw new InvalidOperationException(
+                $"Resource '{resource}' is {resourceEvent.Snapshot.State?.Text} instead of healthy; its log is in the test output.");
+        }
+    }
+
+    private static string CreateDataDirectory()
+    {
+        var directory = Directory.CreateTempSubdirectory("bioaisaas-test-");
+        // PostgreSQL runs as the postgres user, which must be able to enter its data folder's parent.
+        directory.UnixFileMode |= UnixFileMode.OtherExecute | UnixFileMode.GroupExecute;
+        return directory.FullName;
     }
 
     public BioDbContext CreateDbContext()

@@ -77,4 +77,17 @@ public sealed class RunFlowTests(StackFixture stack)
         Assert.Equal(RunStatus.Failed, run.Status);
         Assert.Equal(BioAiSaaS.Core.Sandbox.Termination.Timeout, run.Result!.Termination);
     }
+
+    [Fact]
+    public async Task Run_longer_than_an_ordinary_HTTP_attempt_timeout_still_completes_on_its_first_attempt()
+    {
+        // The standard resilience handler cuts attempts at 10 s; the worker's sandbox client must allow a run its own timeout.
+        var (_, submitted) = await stack.Api.SubmitAsync("import time\ntime.sleep(12)\nprint('slow but fine')", timeoutSeconds: 30);
+
+        var (run, _) = await stack.Api.WaitForFinishAsync(submitted.Id, TimeSpan.FromSeconds(60));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("slow but fine\n", run.Result!.Stdout);
+        Assert.Equal(1, run.Attempts);
+    }
 }
