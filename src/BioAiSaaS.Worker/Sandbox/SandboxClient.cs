@@ -1,5 +1,4 @@
 using BioAiSaaS.Core.Sandbox;
-using Microsoft.Extensions.Http.Resilience;
 
 namespace BioAiSaaS.Worker.Sandbox;
 
@@ -21,17 +20,19 @@ public static class SandboxClientExtensions
 
     public static IHostApplicationBuilder AddSandboxClient(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddHttpClient<SandboxClient>(http => http.BaseAddress = new Uri($"https+http://{ServiceName}"));
-
-        // The standard resilience handler (from ServiceDefaults) times attempts out after 10 s; an
-        // execution may legitimately take the longest allowed timeout, so its pipeline allows for that.
+        // The standard handler from ServiceDefaults cuts attempts at 10 s; an execution may legitimately take
+        // the longest allowed timeout, so this client swaps it for one whose timeouts allow for that.
         var attempt = TimeSpan.FromSeconds(ExecutionLimits.MaxTimeoutSeconds + 30);
-        builder.Services.Configure<HttpStandardResilienceOptions>($"{nameof(SandboxClient)}-standard", options =>
-        {
-            options.AttemptTimeout.Timeout = attempt;
-            options.TotalRequestTimeout.Timeout = attempt * 3;
-            options.CircuitBreaker.SamplingDuration = attempt * 2;
-        });
+#pragma warning disable EXTEXP0001 // RemoveAllResilienceHandlers: experimental, but the documented way to replace the defaults' handler.
+        builder.Services.AddHttpClient<SandboxClient>(http => http.BaseAddress = new Uri($"https+http://{ServiceName}"))
+            .RemoveAllResilienceHandlers()
+            .AddStandardResilienceHandler(options =>
+            {
+                options.AttemptTimeout.Timeout = attempt;
+                options.TotalRequestTimeout.Timeout = attempt * 3;
+                options.CircuitBreaker.SamplingDuration = attempt * 2;
+            });
+#pragma warning restore EXTEXP0001
         return builder;
     }
 }
