@@ -13,9 +13,10 @@ var migrations = builder.AddProject<Projects.BioAiSaaS_MigrationService>("migrat
 // Not exposed externally: only the worker calls it (a NetworkPolicy enforces that in Kubernetes).
 var sandbox = builder.AddProject<Projects.BioAiSaaS_SandboxHost>("sandbox")
     .WithHttpEndpoint()
-    .WithHttpHealthCheck("/health");
+    .WithHttpHealthCheck("/health")
+    .AnnounceWhenReady("sandbox (internal)");
 
-var api = builder.AddProject<Projects.BioAiSaaS_Api>("api")
+builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WithHttpEndpoint()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
@@ -24,7 +25,7 @@ var api = builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
-    .AnnounceWhenReady();
+    .AnnounceWhenReady("API (reference at /scalar)");
 
 builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithHttpEndpoint()

@@ -47,35 +47,31 @@ public static class BackingServicesExtensions
             ?? Path.Combine(builder.AppHostDirectory, "..", "..", ".data"));
         var scripts = Path.Combine(builder.AppHostDirectory, "BackingServices");
 
-        var postgresPassword = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, "postgres-password", special: false);
-        var postgres = builder.AddResource(new HostPostgresResource(
-                "postgres", "bash", scripts, postgresPassword, DatabaseName))
-            .WithEndpoint(HostPostgresResource.EndpointName, e => e.UriScheme = "tcp")
-            .WithArgs(context =>
-            {
-                var resource = (HostPostgresResource)context.Resource;
-                context.Args.Add(Path.Combine(scripts, "postgres.sh"));
-                context.Args.Add(Path.Combine(dataDirectory, "postgres"));
-                context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-            })
-            .WithEnvironment("POSTGRES_PASSWORD", postgresPassword)
-            .WithReadyCheck(resource => new PostgresReadyCheck(resource));
-
-        var redisPassword = ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, "redis-password", special: false);
-        var redis = builder.AddResource(new HostRedisResource(RedisName, "bash", scripts, redisPassword))
-            .WithEndpoint(HostRedisResource.EndpointName, e => e.UriScheme = "tcp")
-            .WithArgs(context =>
-            {
-                var resource = (HostRedisResource)context.Resource;
-                context.Args.Add(Path.Combine(scripts, "redis.sh"));
-                context.Args.Add(Path.Combine(dataDirectory, "redis"));
-                context.Args.Add(resource.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
-            })
-            .WithEnvironment("REDIS_PASSWORD", redisPassword)
-            .WithReadyCheck(resource => new RedisReadyCheck(resource));
+        var postgres = builder.AddHostService(
+            new HostPostgresResource("postgres", scripts, Password(builder, "postgres-password"), DatabaseName),
+            dataDirectory, resource => new PostgresReadyCheck(resource));
+        var redis = builder.AddHostService(
+            new HostRedisResource(RedisName, scripts, Password(builder, "redis-password")),
+            dataDirectory, resource => new RedisReadyCheck(resource));
 
         return (postgres, redis);
     }
+
+    private static ParameterResource Password(IDistributedApplicationBuilder builder, string name) =>
+        ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, name, special: false);
+
+    private static IResourceBuilder<T> AddHostService<T>(this IDistributedApplicationBuilder builder, T service,
+        string dataDirectory, Func<T, IHealthCheck> readyCheck) where T : HostServiceResource =>
+        builder.AddResource(service)
+            .WithEndpoint(HostServiceResource.EndpointName, e => e.UriScheme = "tcp")
+            .WithArgs(context =>
+            {
+                context.Args.Add(Path.Combine(service.WorkingDirectory, service.Script));
+                context.Args.Add(Path.Combine(dataDirectory, service.Name));
+                context.Args.Add(service.PrimaryEndpoint.Property(EndpointProperty.TargetPort));
+            })
+            .WithEnvironment(service.PasswordVariable, service.Password)
+            .WithReadyCheck(readyCheck);
 
     private static IResourceBuilder<T> WithReadyCheck<T>(this IResourceBuilder<T> resource, Func<T, IHealthCheck> check)
         where T : IResourceWithConnectionString

@@ -1,3 +1,4 @@
+using BioAiSaaS.Core.Hosting;
 using BioAiSaaS.SandboxHost.Executions;
 
 namespace BioAiSaaS.SandboxHost.Isolation;
@@ -6,10 +7,7 @@ public static class IsolationExtensions
 {
     public static IHostApplicationBuilder AddSandboxIsolation(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<SandboxOptions>()
-            .Bind(builder.Configuration.GetSection(SandboxOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<SandboxOptions>(SandboxOptions.Section);
         builder.Services.AddSingleton<ProcessLauncher>();
         builder.Services.AddSingleton<CodeExecutor>();
         builder.Services.AddSingleton<IsolationProbe>();

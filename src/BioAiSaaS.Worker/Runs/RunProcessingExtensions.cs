@@ -1,3 +1,4 @@
+using BioAiSaaS.Core.Hosting;
 using BioAiSaaS.Core.Runs;
 
 namespace BioAiSaaS.Worker.Runs;
@@ -6,10 +7,7 @@ public static class RunProcessingExtensions
 {
     public static IHostApplicationBuilder AddRunProcessing(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<RunProcessingOptions>()
-            .Bind(builder.Configuration.GetSection(RunProcessingOptions.Section))
-            .ValidateDataAnnotations()
-            .ValidateOnStart();
+        builder.AddValidatedOptions<RunProcessingOptions>(RunProcessingOptions.Section);
         builder.Services.AddSingleton(WorkerIdentity.Create());
         builder.Services.AddScoped<RunStore>();
         builder.Services.AddScoped<RunDispatcher>();
