@@ -17,7 +17,8 @@ log=$(mktemp)
 dotnet run --project src/BioAiSaaS.AppHost -c Release --no-build -- \
   --BackingServices:Mode=HostProcesses --BackingServices:DataDirectory="$data" >"$log" 2>&1 &
 apphost=$!
-cleanup() { kill -INT "$apphost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; rm -rf "$data" "$log"; }
+# Background jobs of a script ignore SIGINT, and `dotnet run` does not pass signals on: SIGTERM the AppHost itself.
+cleanup() { pkill -TERM -P "$apphost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; rm -rf "$data" "$log"; }
 trap cleanup EXIT
 
 url_of() { grep -oE "BioAiSaaS $1.* ready at http://[^ ]+" "$log" | grep -oE 'http://[^ ]+' | head -n1; }

@@ -39,7 +39,11 @@ public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvir
         // Soft CPU limit raises SIGXCPU (reported as timeout); the hard one a second later is the backstop.
         Add(args, $"--cpu={cpu}:{cpu + 1}", $"--as={_options.MemoryLimitBytes}", $"--nproc={_options.MaxProcesses}",
             $"--nofile={_options.MaxOpenFiles}", $"--fsize={_options.FileSizeLimitBytes}", "--core=0", "--");
-        Add(args, _options.SetprivPath, $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--");
+        if (Environment.IsPrivilegedProcess)
+        {
+            // As root, drop to the slot's own uid; an unprivileged host already runs as a non-root user.
+            Add(args, _options.SetprivPath, $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--");
+        }
 
         if (Isolated)
         {

@@ -24,12 +24,15 @@ public static class RunsClient
         return run!;
     }
 
-    /// <summary>Polls until the run finishes, returning every distinct status seen on the way, in order.</summary>
+    /// <summary>
+    /// Polls until the run finishes, returning every distinct status seen on the way, in order, starting
+    /// with the one the submission answered (<paramref name="submitted"/>), when given.
+    /// </summary>
     public static async Task<(RunResponse Run, List<RunStatus> Seen)> WaitForFinishAsync(
-        this HttpClient api, Guid id, TimeSpan? within = null)
+        this HttpClient api, Guid id, TimeSpan? within = null, RunResponse? submitted = null)
     {
         var deadline = DateTime.UtcNow + (within ?? TimeSpan.FromSeconds(60));
-        var seen = new List<RunStatus>();
+        var seen = submitted is null ? new List<RunStatus>() : [submitted.Status];
         while (true)
         {
             var run = await api.GetRunAsync(id);

@@ -25,7 +25,7 @@ public sealed class RunFlowTests(StackFixture stack)
         var (_, submitted) = await stack.Api.SubmitAsync(
             "import sys, time\nprint('to stdout')\nprint('to stderr', file=sys.stderr)\ntime.sleep(1.5)\nprint(6 * 7)");
 
-        var (run, seen) = await stack.Api.WaitForFinishAsync(submitted.Id);
+        var (run, seen) = await stack.Api.WaitForFinishAsync(submitted.Id, submitted: submitted);
 
         Assert.Equal([RunStatus.Queued, RunStatus.Running, RunStatus.Succeeded], seen);
         Assert.NotNull(run.Result);
