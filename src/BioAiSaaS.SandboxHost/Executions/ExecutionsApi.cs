@@ -23,7 +23,7 @@ public static class ExecutionsApi
     }
 
     private static async Task<Results<Ok<ExecutionResult>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
-        CodeSubmission submission, CodeExecutor executor, CancellationToken cancellationToken)
+        CodeSubmission submission, CodeExecutor executor, HttpContext context, CancellationToken cancellationToken)
     {
         if (!submission.TryValidate(out var request, out var errors))
         {
@@ -35,6 +35,8 @@ public static class ExecutionsApi
         }
         catch (SandboxBusyException busy)
         {
+            // The worker's resilience handler honours Retry-After when it retries.
+            context.Response.Headers.RetryAfter = "2";
             return TypedResults.Problem(busy.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
                 title: "The sandbox is at capacity");
         }

@@ -37,6 +37,13 @@ public class StackFixture : IAsyncLifetime
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            // Without a dashboard nothing receives telemetry, and the exporters' retries would hold every
+            // service's shutdown for ~15 s (the migration runner's exit gates the api and worker).
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment(context => context.EnvironmentVariables.Remove("OTEL_EXPORTER_OTLP_ENDPOINT"));
+        }
         Configure(builder);
 
         App = await builder.BuildAsync(timeout.Token);
