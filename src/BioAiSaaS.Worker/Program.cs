@@ -8,7 +8,9 @@ var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddBioDatabase();
-builder.AddRedisClient(RunQueue.ConnectionName);
+// No Redis spans here: the queue is polled every second and each poll would be a trace of its own,
+// burying the runs' traces on the dashboard. A run's trace starts at run.process (RunProcessor).
+builder.AddRedisClient(RunQueue.ConnectionName, settings => settings.DisableTracing = true);
 builder.AddSandboxClient();
 builder.AddRunProcessing();
 

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using StackExchange.Redis;
 
 namespace BioAiSaaS.Core.Queue;
@@ -14,15 +15,22 @@ public static class RunQueue
     public static readonly RedisKey StreamKey = "bioaisaas:runs";
     public const string ConsumerGroup = "workers";
     public const string RunIdField = "run_id";
+    /// <summary>W3C trace context of the request that queued the run, so its processing joins the same trace.</summary>
+    public const string TraceParentField = "traceparent";
     public static readonly RedisChannel WakeChannel = RedisChannel.Literal("bioaisaas:runs:wake");
 
     public static async Task EnqueueAsync(IConnectionMultiplexer redis, Guid runId)
     {
         var db = redis.GetDatabase();
-        await db.StreamAddAsync(StreamKey, RunIdField, runId.ToString("N"));
+        NameValueEntry[] fields = Activity.Current?.Id is { } traceParent
+            ? [new(RunIdField, runId.ToString("N")), new(TraceParentField, traceParent)]
+            : [new(RunIdField, runId.ToString("N"))];
+        await db.StreamAddAsync(StreamKey, fields);
         await redis.GetSubscriber().PublishAsync(WakeChannel, RedisValue.EmptyString);
     }
 
     public static bool TryParseRunId(StreamEntry entry, out Guid runId) =>
         Guid.TryParseExact(entry[RunIdField].ToString(), "N", out runId);
+
+    public static string? TraceParent(StreamEntry entry) => entry[TraceParentField] is { IsNullOrEmpty: false } value ? value.ToString() : null;
 }

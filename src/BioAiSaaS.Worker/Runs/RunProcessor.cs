@@ -39,7 +39,8 @@ public sealed class RunProcessor(
             return;
         }
 
-        using var activity = ActivitySource.StartActivity("run.process");
+        // A child of the request that queued the run (or of the sweeper that re-sent it): one trace per run.
+        using var activity = ActivitySource.StartActivity("run.process", ActivityKind.Consumer, RunQueue.TraceParent(entry));
         activity?.SetTag("run.id", runId);
         var claim = await store.TryClaimAsync(runId, worker.Id, _options.Lease, stoppingToken);
         if (claim is null)

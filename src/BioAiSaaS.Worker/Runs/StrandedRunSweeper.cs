@@ -1,5 +1,6 @@
 using BioAiSaaS.Core.Runs;
 using Microsoft.Extensions.Options;
+using OpenTelemetry;
 
 namespace BioAiSaaS.Worker.Runs;
 
@@ -42,8 +43,13 @@ public sealed class StrandedRunSweeper(
         await using var scope = scopes.CreateAsyncScope();
         var store = scope.ServiceProvider.GetRequiredService<RunStore>();
         var dispatcher = scope.ServiceProvider.GetRequiredService<RunDispatcher>();
-        var stranded = await store.FindStrandedAsync(
-            TimeSpan.FromSeconds(_options.DispatchGraceSeconds), _options.Lease, BatchSize, cancellationToken);
+        List<Guid> stranded;
+        // The look every few seconds is not worth a trace; re-sending a run (below) is.
+        using (SuppressInstrumentationScope.Begin())
+        {
+            stranded = await store.FindStrandedAsync(
+                TimeSpan.FromSeconds(_options.DispatchGraceSeconds), _options.Lease, BatchSize, cancellationToken);
+        }
         foreach (var runId in stranded)
         {
             if (!await dispatcher.TryDispatchAsync(runId, cancellationToken))
