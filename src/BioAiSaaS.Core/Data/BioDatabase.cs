@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 using Microsoft.Extensions.Hosting;
 
 namespace BioAiSaaS.Core.Data;
@@ -18,15 +19,22 @@ public static class BioDatabase
     }
 
     /// <summary>The provider setup every context shares; public for tools and tests that build their own context.</summary>
-    public static void Configure(DbContextOptionsBuilder options, string? connectionString)
+    public static void Configure(DbContextOptionsBuilder options, string? connectionString,
+        Action<NpgsqlDbContextOptionsBuilder>? npgsqlOptions = null)
     {
+        void Npgsql(NpgsqlDbContextOptionsBuilder npgsql)
+        {
+            npgsql.UseVector();
+            npgsqlOptions?.Invoke(npgsql);
+        }
+
         if (connectionString is null)
         {
-            options.UseNpgsql(npgsql => npgsql.UseVector());
+            options.UseNpgsql(Npgsql);
         }
         else
         {
-            options.UseNpgsql(connectionString, npgsql => npgsql.UseVector());
+            options.UseNpgsql(connectionString, Npgsql);
         }
         options.UseSnakeCaseNamingConvention();
     }

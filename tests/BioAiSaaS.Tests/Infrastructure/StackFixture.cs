@@ -86,7 +86,8 @@ public class StackFixture : IAsyncLifetime
     public BioDbContext CreateDbContext()
     {
         var options = new DbContextOptionsBuilder<BioDbContext>();
-        BioDatabase.Configure(options, DatabaseConnectionString);
+        // Retries like the services' contexts do, so a test outlives a database restart it caused.
+        BioDatabase.Configure(options, DatabaseConnectionString, npgsql => npgsql.EnableRetryOnFailure());
         return new BioDbContext(options.Options);
     }
 

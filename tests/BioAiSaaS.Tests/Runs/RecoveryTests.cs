@@ -74,6 +74,30 @@ public sealed class RecoveryTests(RecoveryStackFixture stack)
         Assert.Equal(1, run.Attempts);
     }
 
+    [Fact]
+    public async Task Run_in_flight_while_PostgreSQL_restarts_still_finishes()
+    {
+        var (_, submitted) = await stack.Api.SubmitAsync(
+            "import time\ntime.sleep(3)\nprint('outlived the database restart')", timeoutSeconds: 30);
+        await WaitForWorkerAsync(submitted.Id);
+
+        await RestartAsync("postgres");
+
+        var (run, _) = await stack.Api.WaitForFinishAsync(submitted.Id, TimeSpan.FromSeconds(120));
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal("outlived the database restart\n", run.Result!.Stdout);
+    }
+
+    private async Task RestartAsync(string name)
+    {
+        var commands = stack.App.Services.GetRequiredService<ResourceCommandService>();
+        var resource = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
+        await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, Ct);
+        await stack.App.ResourceNotifications.WaitForResourceAsync(name, [KnownResourceStates.Exited, KnownResourceStates.Finished], Ct);
+        await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, Ct);
+        await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(name, Ct);
+    }
+
     private async Task<string> WaitForWorkerAsync(Guid runId)
     {
         var deadline = DateTime.UtcNow.AddSeconds(30);
