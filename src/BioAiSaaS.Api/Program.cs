@@ -1,3 +1,4 @@
+using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.Runs;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
@@ -6,9 +7,11 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-builder.AddBioDatabase();
+// Requests fail fast (503, see DatabaseUnavailableHandler) rather than hang through a long retry policy.
+builder.AddBioDatabase(failFast: true);
 builder.AddRedisClient(RunQueue.ConnectionName);
 builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
 builder.AddRunsFeature();
 

@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
-using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 using Microsoft.Extensions.Hosting;
+using Npgsql;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Infrastructure;
 
 namespace BioAiSaaS.Core.Data;
 
@@ -11,10 +12,20 @@ public static class BioDatabase
     /// <summary>The Aspire resource (and connection-string) name of the application database.</summary>
     public const string ConnectionName = "bioaisaas";
 
-    public static IHostApplicationBuilder AddBioDatabase(this IHostApplicationBuilder builder)
+    /// <summary>Registers <see cref="BioDbContext"/>. Request paths pass <paramref name="failFast"/> so a missing
+    /// database costs a client seconds, not Npgsql's 15-second connect timeout times a long retry policy.</summary>
+    public static IHostApplicationBuilder AddBioDatabase(this IHostApplicationBuilder builder, bool failFast = false)
     {
         builder.AddNpgsqlDbContext<BioDbContext>(ConnectionName,
-            configureDbContextOptions: options => Configure(options, connectionString: null));
+            configureSettings: settings =>
+            {
+                if (failFast && settings.ConnectionString is { } connectionString)
+                {
+                    settings.ConnectionString = new NpgsqlConnectionStringBuilder(connectionString) { Timeout = 3 }.ConnectionString;
+                }
+            },
+            configureDbContextOptions: options => Configure(options, connectionString: null,
+                failFast ? npgsql => npgsql.EnableRetryOnFailure(2, TimeSpan.FromSeconds(1), errorCodesToAdd: null) : null));
         return builder;
     }
 

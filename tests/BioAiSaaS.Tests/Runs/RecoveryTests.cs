@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Net.Http.Json;
 using Aspire.Hosting.ApplicationModel;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
@@ -45,12 +47,7 @@ public sealed class RecoveryTests(RecoveryStackFixture stack)
     [Fact]
     public async Task Run_accepted_while_Redis_is_down_is_executed_once_Redis_is_back()
     {
-        var commands = stack.App.Services.GetRequiredService<ResourceCommandService>();
-        var redis = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == "redis");
-
-        await commands.ExecuteCommandAsync(redis, KnownResourceCommands.StopCommand, Ct);
-        await stack.App.ResourceNotifications.WaitForResourceAsync("redis",
-            [KnownResourceStates.Exited, KnownResourceStates.Finished], Ct);
+        await StopAsync("redis");
         Guid accepted;
         try
         {
@@ -63,9 +60,8 @@ public sealed class RecoveryTests(RecoveryStackFixture stack)
         }
         finally
         {
-            await commands.ExecuteCommandAsync(redis, KnownResourceCommands.StartCommand, Ct);
+            await StartAsync("redis");
         }
-        await stack.App.ResourceNotifications.WaitForResourceHealthyAsync("redis", Ct);
 
         var (run, _) = await stack.Api.WaitForFinishAsync(accepted, TimeSpan.FromSeconds(90));
 
@@ -88,15 +84,54 @@ public sealed class RecoveryTests(RecoveryStackFixture stack)
         Assert.Equal("outlived the database restart\n", run.Result!.Stdout);
     }
 
+    [Fact]
+    public async Task Requests_while_PostgreSQL_is_down_get_503_with_Retry_After_and_accept_nothing()
+    {
+        var (_, before) = await stack.Api.SubmitAsync("print('before')");
+        await StopAsync("postgres");
+        HttpResponseMessage read, submit;
+        try
+        {
+            read = await stack.Api.GetAsync($"/api/runs/{before.Id}", Ct);
+            submit = await stack.Api.PostAsJsonAsync("/api/runs", new { language = "python", code = "print('during')" }, Ct);
+        }
+        finally
+        {
+            await StartAsync("postgres");
+        }
+
+        foreach (var response in new[] { read, submit })
+        {
+            Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.NotNull(response.Headers.RetryAfter);
+        }
+        await using var db = stack.CreateDbContext();
+        Assert.False(await db.Runs.AnyAsync(r => r.Code == "print('during')", Ct));
+    }
+
     private async Task RestartAsync(string name)
     {
-        var commands = stack.App.Services.GetRequiredService<ResourceCommandService>();
-        var resource = stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
-        await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StopCommand, Ct);
+        await StopAsync(name);
+        await StartAsync(name);
+    }
+
+    private async Task StopAsync(string name)
+    {
+        await Commands.ExecuteCommandAsync(Resource(name), KnownResourceCommands.StopCommand, Ct);
         await stack.App.ResourceNotifications.WaitForResourceAsync(name, [KnownResourceStates.Exited, KnownResourceStates.Finished], Ct);
-        await commands.ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand, Ct);
+    }
+
+    private async Task StartAsync(string name)
+    {
+        await Commands.ExecuteCommandAsync(Resource(name), KnownResourceCommands.StartCommand, Ct);
         await stack.App.ResourceNotifications.WaitForResourceHealthyAsync(name, Ct);
     }
+
+    private ResourceCommandService Commands => stack.App.Services.GetRequiredService<ResourceCommandService>();
+
+    private IResource Resource(string name) =>
+        stack.App.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == name);
 
     private async Task<string> WaitForWorkerAsync(Guid runId)
     {
