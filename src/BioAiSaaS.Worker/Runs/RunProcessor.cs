@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Diagnostics.Metrics;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Worker.Sandbox;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -66,18 +67,31 @@ public sealed class RunProcessor(
             return;
         }
 
+        if (await ExecuteUnderLeaseAsync(claim, entry, activity, stoppingToken) is { } result)
+        {
+            await FinishAsync(claim, entry, store.CompleteAsync(claim, result, CancellationToken.None));
+        }
+    }
+
+    /// <summary>
+    /// Runs the code in the sandbox while keeping the lease alive. Null when there is no outcome to store:
+    /// the sandbox failed (the run is released for another attempt, or failed for good), the lease was lost,
+    /// or the worker is stopping.
+    /// </summary>
+    private async Task<ExecutionResult?> ExecuteUnderLeaseAsync(RunClaim claim, StreamEntry entry, Activity? activity,
+        CancellationToken stoppingToken)
+    {
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = KeepLeaseAsync(claim, entry.Id, work, heartbeatStop.Token);
         try
         {
-            var result = await sandbox.ExecuteAsync(claim.Request, work.Token);
-            await FinishAsync(claim, entry, store.CompleteAsync(claim, result, CancellationToken.None));
+            return await sandbox.ExecuteAsync(claim.Request, work.Token);
         }
         catch (Exception ex) when (!work.IsCancellationRequested)
         {
             // The sandbox could not be reached or failed; the code itself never ran to an outcome.
-            logger.LogWarning(ex, "Attempt {Attempt} of run {RunId} failed to execute", claim.Attempt, runId);
+            logger.LogWarning(ex, "Attempt {Attempt} of run {RunId} failed to execute", claim.Attempt, claim.RunId);
             activity?.AddException(ex);
             if (claim.Attempt >= _options.MaxAttempts)
             {
@@ -95,18 +109,20 @@ public sealed class RunProcessor(
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Lost the lease on run {RunId} (attempt {Attempt}); another worker has it", runId, claim.Attempt);
+            logger.LogWarning("Lost the lease on run {RunId} (attempt {Attempt}); another worker has it", claim.RunId, claim.Attempt);
         }
         finally
         {
             await heartbeatStop.CancelAsync();
             await heartbeat;
         }
+        return null;
     }
 
-    private async Task FinishAsync(RunClaim claim, StreamEntry entry, Task<bool> store)
+    /// <summary>Awaits the fenced write of the run's end, then acknowledges the queue entry either way.</summary>
+    private async Task FinishAsync(RunClaim claim, StreamEntry entry, Task<bool> finishing)
     {
-        if (await store)
+        if (await finishing)
         {
             Finished.Add(1);
         }
