@@ -94,16 +94,7 @@ public sealed class CodeExecutor : IDisposable
 
         try
         {
-            await process.StandardInput.WriteAsync(request.Code.AsMemory(), cancellationToken);
-            process.StandardInput.Close();
-        }
-        catch (IOException)
-        {
-            // The process ended before reading all of its code; its exit status tells why.
-        }
-
-        try
-        {
+            await WriteCodeAsync(process, request.Code, cancellationToken);
             await process.WaitForExitAsync(cancellationToken).WaitAsync(TimeSpan.FromSeconds(request.TimeoutSeconds), cancellationToken);
         }
         catch (TimeoutException)
@@ -112,6 +103,7 @@ public sealed class CodeExecutor : IDisposable
         }
         catch (OperationCanceledException)
         {
+            // The caller went away (the worker lost its lease or stopped): nothing may keep running.
             Kill(process, stop, Termination.Killed);
             throw;
         }
@@ -133,6 +125,19 @@ public sealed class CodeExecutor : IDisposable
             StderrTruncated: stderr.Truncated,
             DurationMs: stopwatch.ElapsedMilliseconds,
             Termination: termination);
+    }
+
+    private static async Task WriteCodeAsync(Process process, string code, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await process.StandardInput.WriteAsync(code.AsMemory(), cancellationToken);
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The process ended before reading all of its code; its exit status tells why.
+        }
     }
 
     /// <summary>Names the limit behind an exit the host did not cause itself.</summary>

@@ -113,6 +113,17 @@ public sealed class SandboxIsolationTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Execution_abandoned_by_its_caller_is_killed_at_once()
+    {
+        using var impatient = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stack.Sandbox.PostAsJsonAsync(SandboxApi.ExecutionsPath,
+            new ExecutionRequest(SandboxLanguage.Python, "import time\ntime.sleep(60)", 120), impatient.Token));
+
+        Assert.Empty(await SandboxProcessesAfterAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
     public async Task Printing_100_megabytes_ends_as_output_limit_with_capped_output()
     {
         var result = await ExecuteAsync("import sys\nchunk = 'x' * 1024 * 1024\nfor _ in range(100):\n    sys.stdout.write(chunk)",
