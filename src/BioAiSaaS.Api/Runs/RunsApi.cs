@@ -26,11 +26,14 @@ public static class RunsApi
             .WithName("SubmitRun")
             .WithSummary("Submit code to run in the sandbox")
             .WithDescription("Accepts the run and queues it; poll the Location for its status and output.")
-            .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
+            .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes))
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         runs.MapGet("/{id:guid}", GetAsync)
             .WithName("GetRun")
-            .WithSummary("Get a run's status and, once finished, its output");
+            .WithSummary("Get a run's status and, once finished, its output")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return app;
     }
