@@ -8,24 +8,23 @@ namespace BioAiSaaS.Core.Sandbox;
 /// </summary>
 public sealed record CodeSubmission(string? Language, string? Code, int? TimeoutSeconds)
 {
-    public static readonly string SupportedLanguages = string.Join(", ", Enum.GetValues<SandboxLanguage>().Select(Wire));
+    private static readonly Dictionary<string, SandboxLanguage> LanguagesByName =
+        Enum.GetValues<SandboxLanguage>().ToDictionary(Wire, StringComparer.OrdinalIgnoreCase);
+
+    public static IReadOnlyCollection<string> LanguageNames => LanguagesByName.Keys;
+    public static readonly string SupportedLanguages = string.Join(", ", LanguagesByName.Keys);
 
     public bool TryValidate(out ExecutionRequest request, out Dictionary<string, string[]> errors)
     {
         errors = [];
-        SandboxLanguage? language = null;
+        var language = default(SandboxLanguage);
         if (string.IsNullOrWhiteSpace(Language))
         {
             errors["language"] = [$"Required. Supported: {SupportedLanguages}."];
         }
-        else
+        else if (!LanguagesByName.TryGetValue(Language, out language))
         {
-            language = Enum.GetValues<SandboxLanguage>().Cast<SandboxLanguage?>()
-                .FirstOrDefault(l => string.Equals(Wire(l!.Value), Language, StringComparison.OrdinalIgnoreCase));
-            if (language is null)
-            {
-                errors["language"] = [$"'{Language}' is not supported. Supported: {SupportedLanguages}."];
-            }
+            errors["language"] = [$"'{Language}' is not supported. Supported: {SupportedLanguages}."];
         }
 
         if (string.IsNullOrWhiteSpace(Code))
@@ -45,7 +44,7 @@ public sealed record CodeSubmission(string? Language, string? Code, int? Timeout
                 $"Must be between {ExecutionLimits.MinTimeoutSeconds} and {ExecutionLimits.MaxTimeoutSeconds}; got {timeout}.")];
         }
 
-        request = errors.Count == 0 ? new ExecutionRequest(language!.Value, Code!, timeout) : null!;
+        request = errors.Count == 0 ? new ExecutionRequest(language, Code!, timeout) : null!;
         return errors.Count == 0;
     }
 

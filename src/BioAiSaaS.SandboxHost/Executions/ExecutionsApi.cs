@@ -17,7 +17,7 @@ public static class ExecutionsApi
             .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
         v1.MapGet("/capabilities", (ProcessLauncher launcher, IsolationProbe probe) => TypedResults.Ok(new Capabilities(
             Isolation: launcher.Isolated ? "bubblewrap" : "none",
-            Languages: [CodeSubmission.SupportedLanguages],
+            Languages: [.. CodeSubmission.LanguageNames],
             PythonVersion: probe.PythonVersion)));
         return app;
     }

@@ -9,15 +9,24 @@ namespace BioAiSaaS.SandboxHost.Isolation;
 /// Builds the command line that runs one execution: rlimits (prlimit) around a drop to an unprivileged
 /// uid (setpriv) around bubblewrap's namespaces, with the interpreter reading the code from stdin.
 /// </summary>
-public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvironment environment)
+public sealed class ProcessLauncher
 {
     /// <summary>Exit status the runner uses for a MemoryError (see runner.py).</summary>
     public const int MemoryExitCode = 86;
     public const string WorkspacePath = "/workspace";
     private const string RunnerMountPath = "/opt/bioaisaas/runner.py";
 
-    private readonly SandboxOptions _options = options.Value;
-    private readonly string _runnerPath = Path.Combine(environment.ContentRootPath, "Isolation", "runner.py");
+    private readonly SandboxOptions _options;
+    private readonly string _runnerPath;
+    /// <summary>bubblewrap's part of the command line is the same for every execution: built once, not per run.</summary>
+    private readonly string[] _bubblewrap;
+
+    public ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvironment environment)
+    {
+        _options = options.Value;
+        _runnerPath = Path.Combine(environment.ContentRootPath, "Isolation", "runner.py");
+        _bubblewrap = BubblewrapArguments();
+    }
 
     public bool Isolated => !_options.AllowUnisolated;
 
@@ -47,7 +56,7 @@ public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvir
 
         if (Isolated)
         {
-            AddBubblewrap(args);
+            Add(args, _bubblewrap);
         }
         else
         {
@@ -62,8 +71,9 @@ public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvir
         return start;
     }
 
-    private void AddBubblewrap(IList<string> args)
+    private string[] BubblewrapArguments()
     {
+        var args = new List<string>();
         var size = _options.WorkspaceSizeBytes.ToString(CultureInfo.InvariantCulture);
         Add(args, _options.BwrapPath,
             "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
@@ -100,6 +110,7 @@ public sealed class ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvir
             Add(args, "--setenv", name, value);
         }
         Add(args, "--");
+        return [.. args];
     }
 
     /// <summary>The whole environment the code sees: an allow-list, never the host's.</summary>
