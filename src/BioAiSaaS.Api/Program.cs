@@ -1,5 +1,12 @@
+using BioAiSaaS.Api.Accounts;
+using BioAiSaaS.Api.Admin;
+using BioAiSaaS.Api.ApiKeys;
+using BioAiSaaS.Api.Auth;
 using BioAiSaaS.Api.Infrastructure;
+using BioAiSaaS.Api.Privacy;
 using BioAiSaaS.Api.Runs;
+using BioAiSaaS.Api.TwoFactor;
+using BioAiSaaS.Api.WeChat;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
 using Scalar.AspNetCore;
@@ -13,15 +20,27 @@ builder.AddRedisClient(RunQueue.ConnectionName);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
 builder.Services.AddOpenApi();
+builder.AddAccounts();
+builder.AddAccountFeatures();
+builder.AddWeChatSignIn();
 builder.AddRunsFeature();
 
 var app = builder.Build();
 
 app.UseExceptionHandler();
 app.UseStatusCodePages();
+app.UseAccounts();
 
-app.MapOpenApi();
-app.MapScalarApiReference();
+app.MapOpenApi().AllowAnonymous();
+app.MapScalarApiReference().AllowAnonymous();
+app.MapSignInApi();
+app.MapRegistrationApi();
+app.MapWeChatApi();
+app.MapAccountApi();
+app.MapTwoFactorApi();
+app.MapApiKeysApi();
+app.MapPrivacyApi();
+app.MapAdminApi();
 app.MapRunsApi();
 app.MapDefaultEndpoints();
 

@@ -1,14 +1,22 @@
 using BioAiSaaS.AppHost;
 using BioAiSaaS.AppHost.BackingServices;
+using BioAiSaaS.AppHost.Mail;
 
 var builder = DistributedApplication.CreateBuilder(args);
 
 // PostgreSQL with pgvector and Redis: containers where a container runtime answers, host binaries where none does.
 var (database, redis) = builder.AddBackingServices();
 
+// The migration runner connects as the owner and creates the services' login; the services get only
+// that login, which owns no table, so PostgreSQL's row-level security applies to everything they do.
+var applicationLogin = builder.AddApplicationDatabaseLogin(database);
 var migrations = builder.AddProject<Projects.BioAiSaaS_MigrationService>("migrations")
     .WithReference(database, BackingServicesExtensions.DatabaseName)
+    .WithEnvironment("Database__ApplicationRole__Password", applicationLogin.Password)
     .WaitFor(database);
+
+// Mail: an external SMTP server when Smtp:Host is configured (tests, production), else smtp4dev with its web inbox.
+var mail = builder.AddMailServer();
 
 // Not exposed externally: only the worker calls it (a NetworkPolicy enforces that in Kubernetes).
 var sandbox = builder.AddProject<Projects.BioAiSaaS_SandboxHost>("sandbox")
@@ -20,8 +28,11 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WithHttpEndpoint()
     .WithExternalHttpEndpoints()
     .WithHttpHealthCheck("/health")
-    .WithReference(database, BackingServicesExtensions.DatabaseName)
+    .WithApplicationDatabase(applicationLogin)
     .WithReference(redis)
+    .WithMailServer(mail)
+    // Accounts: WeChat app credentials (user-secrets), first admins, rate limits, token and lockout settings.
+    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
@@ -30,7 +41,7 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
 builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
-    .WithReference(database, BackingServicesExtensions.DatabaseName)
+    .WithApplicationDatabase(applicationLogin)
     .WithReference(redis)
     .WithReference(sandbox)
     .WaitForCompletion(migrations)

@@ -1,12 +1,14 @@
 using System.Diagnostics;
 using BioAiSaaS.Core.Data;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.MigrationService;
 
 internal sealed class DatabaseMigrator(
     IServiceProvider services,
     IHostApplicationLifetime lifetime,
+    IOptions<ApplicationRoleOptions> applicationRole,
     ILogger<DatabaseMigrator> logger) : BackgroundService
 {
     public static readonly ActivitySource ActivitySource = new("BioAiSaaS.Migrations");
@@ -21,6 +23,8 @@ internal sealed class DatabaseMigrator(
             // The retrying execution strategy rides out a database that is still starting.
             await db.Database.CreateExecutionStrategy().ExecuteAsync(
                 () => db.Database.MigrateAsync(stoppingToken));
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(
+                () => ApplicationRole.EnsureAsync(db, applicationRole.Value.Password, stoppingToken));
             logger.LogInformation("Database is at migration {Migration}",
                 (await db.Database.GetAppliedMigrationsAsync(stoppingToken)).LastOrDefault());
         }

@@ -1,4 +1,7 @@
+using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Api.RateLimiting;
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -20,14 +23,21 @@ public static class RunsApi
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/api/runs").WithTags("Runs");
+        var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.RunsRead);
 
         runs.MapPost("/", SubmitAsync)
             .WithName("SubmitRun")
             .WithSummary("Submit code to run in the sandbox")
             .WithDescription("Accepts the run and queues it; poll the Location for its status and output.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes))
+            .RequireAuthorization(Policies.RunsWrite)
+            .RequireRateLimit(RateLimitPolicy.RunSubmission)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        runs.MapGet("/", ListAsync)
+            .WithName("ListRuns")
+            .WithSummary("The caller's runs, newest first")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         runs.MapGet("/{id:guid}", GetAsync)
@@ -39,7 +49,7 @@ public static class RunsApi
     }
 
     private static async Task<Results<Accepted<RunResponse>, ValidationProblem>> SubmitAsync(
-        CodeSubmission submission, BioDbContext db, RunDispatcher dispatcher, CancellationToken cancellationToken)
+        CodeSubmission submission, HttpContext context, BioDbContext db, RunDispatcher dispatcher, CancellationToken cancellationToken)
     {
         if (!submission.TryValidate(out var request, out var errors))
         {
@@ -49,6 +59,7 @@ public static class RunsApi
         var run = new Run
         {
             Id = Guid.CreateVersion7(),
+            OwnerId = context.User.RequiredUserId(),
             Language = request.Language,
             Code = request.Code,
             TimeoutSeconds = request.TimeoutSeconds,
@@ -58,15 +69,35 @@ public static class RunsApi
         db.Runs.Add(run);
         // Committed before it is queued: once we answer 202 the run exists, whatever happens to Redis.
         await db.SaveChangesAsync(cancellationToken);
-        await dispatcher.TryDispatchAsync(run.Id, CancellationToken.None);
+        await dispatcher.TryDispatchAsync(new QueuedRun(run.Id, run.OwnerId), CancellationToken.None);
 
         return TypedResults.Accepted($"/api/runs/{run.Id}", RunResponse.From(run));
     }
 
-    private static async Task<Results<Ok<RunResponse>, NotFound<ProblemDetails>>> GetAsync(
-        Guid id, BioDbContext db, CancellationToken cancellationToken)
+    private static async Task<Results<Ok<List<RunResponse>>, ValidationProblem>> ListAsync(
+        HttpContext context, BioDbContext db, int? limit, DateTimeOffset? before, CancellationToken cancellationToken)
     {
-        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id, cancellationToken);
+        var take = limit ?? 50;
+        if (take is < 1 or > 200)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["limit"] = ["Between 1 and 200."] });
+        }
+        var owner = context.User.RequiredUserId();
+        var query = db.Runs.AsNoTracking().Where(r => r.OwnerId == owner);
+        if (before is { } cursor)
+        {
+            query = query.Where(r => r.CreatedAt < cursor);
+        }
+        var runs = await query.OrderByDescending(r => r.CreatedAt).Take(take).ToListAsync(cancellationToken);
+        return TypedResults.Ok(runs.Select(RunResponse.From).ToList());
+    }
+
+    private static async Task<Results<Ok<RunResponse>, NotFound<ProblemDetails>>> GetAsync(
+        Guid id, HttpContext context, BioDbContext db, CancellationToken cancellationToken)
+    {
+        // Someone else's run is "not found", never "forbidden": ids of other tenants reveal nothing.
+        var owner = context.User.RequiredUserId();
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken);
         return run is null
             ? TypedResults.NotFound(new ProblemDetails
             {

@@ -1,16 +1,32 @@
+using BioAiSaaS.Core.Identity;
 using BioAiSaaS.Core.Runs;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace BioAiSaaS.Core.Data;
 
-public sealed class BioDbContext(DbContextOptions<BioDbContext> options) : DbContext(options)
+public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
+    : IdentityDbContext<User, IdentityRole<Guid>, Guid>(options), IDataProtectionKeyContext
 {
     public DbSet<Run> Runs => Set<Run>();
+    public DbSet<UserSession> Sessions => Set<UserSession>();
+    public DbSet<RefreshToken> RefreshTokens => Set<RefreshToken>();
+    public DbSet<ApiKey> ApiKeys => Set<ApiKey>();
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+    public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    protected override void OnModelCreating(ModelBuilder builder)
     {
+        var modelBuilder = builder;
+        base.OnModelCreating(modelBuilder);
         // pgvector backs the knowledge base; the first migration installs it so every later one can rely on it.
         modelBuilder.HasPostgresExtension("vector");
+
+        ConfigureIdentity(modelBuilder);
+        ConfigureAccounts(modelBuilder);
 
         modelBuilder.Entity<Run>(run =>
         {
@@ -24,9 +40,85 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options) : DbCon
             {
                 outcome.Property(o => o.Termination).HasConversion<string>().HasMaxLength(16);
             });
+            // Deleting an account deletes its runs (the privacy "erase" request).
+            run.HasOne<User>().WithMany().HasForeignKey(r => r.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            run.HasIndex(r => new { r.OwnerId, r.CreatedAt });
             // The sweeper looks for accepted runs that never reached the queue.
             run.HasIndex(r => r.CreatedAt).HasFilter("dispatched_at IS NULL").HasDatabaseName("ix_runs_undispatched");
             run.HasIndex(r => new { r.Status, r.CreatedAt });
+        });
+    }
+
+    private static void ConfigureIdentity(ModelBuilder modelBuilder)
+    {
+        // Identity's default names (AspNetUsers …) become plain snake_case tables like ours.
+        modelBuilder.Entity<User>(user =>
+        {
+            user.ToTable("users");
+            user.Property(u => u.DisplayName).HasMaxLength(100);
+            // Unique where present (WeChat-only accounts have none): the race-free guard for registration.
+            user.HasIndex(u => u.NormalizedEmail).HasDatabaseName("EmailIndex").IsUnique();
+        });
+        modelBuilder.Entity<IdentityRole<Guid>>(role =>
+        {
+            role.ToTable("roles");
+            role.HasData(
+                new IdentityRole<Guid> { Id = RoleNames.UserId, Name = RoleNames.User, NormalizedName = "USER", ConcurrencyStamp = "user" },
+                new IdentityRole<Guid> { Id = RoleNames.AdminId, Name = RoleNames.Admin, NormalizedName = "ADMIN", ConcurrencyStamp = "admin" });
+        });
+        modelBuilder.Entity<IdentityUserRole<Guid>>().ToTable("user_roles");
+        modelBuilder.Entity<IdentityUserClaim<Guid>>().ToTable("user_claims");
+        modelBuilder.Entity<IdentityUserLogin<Guid>>().ToTable("user_logins");
+        modelBuilder.Entity<IdentityUserToken<Guid>>().ToTable("user_tokens");
+        modelBuilder.Entity<IdentityRoleClaim<Guid>>().ToTable("role_claims");
+        modelBuilder.Entity<DataProtectionKey>().ToTable("data_protection_keys");
+    }
+
+    private static void ConfigureAccounts(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UserSession>(session =>
+        {
+            session.ToTable("user_sessions");
+            session.HasKey(s => s.Id);
+            session.Property(s => s.Method).HasMaxLength(32);
+            session.Property(s => s.Device).HasMaxLength(256);
+            session.Property(s => s.IpAddress).HasMaxLength(64);
+            session.Property(s => s.RevokedReason).HasMaxLength(64);
+            session.HasOne<User>().WithMany().HasForeignKey(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+            session.HasIndex(s => s.UserId);
+        });
+        modelBuilder.Entity<RefreshToken>(token =>
+        {
+            token.ToTable("refresh_tokens");
+            token.HasKey(t => t.Hash);
+            token.HasOne<UserSession>().WithMany().HasForeignKey(t => t.SessionId).OnDelete(DeleteBehavior.Cascade);
+            token.HasIndex(t => t.SessionId);
+        });
+        modelBuilder.Entity<ApiKey>(key =>
+        {
+            key.ToTable("api_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Name).HasMaxLength(100);
+            key.Property(k => k.Prefix).HasMaxLength(32);
+            key.HasIndex(k => k.Prefix).IsUnique();
+            key.HasOne<User>().WithMany().HasForeignKey(k => k.UserId).OnDelete(DeleteBehavior.Cascade);
+            key.HasIndex(k => k.UserId);
+        });
+        modelBuilder.Entity<AuditEvent>(audit =>
+        {
+            audit.ToTable("audit_events");
+            audit.HasKey(a => a.Id);
+            audit.Property(a => a.Type).HasMaxLength(64);
+            audit.Property(a => a.IpAddress).HasMaxLength(64);
+            // No foreign key: the log outlives the account (its user id is cleared on deletion).
+            audit.HasIndex(a => new { a.UserId, a.At });
+            audit.HasIndex(a => a.At);
+        });
+        modelBuilder.Entity<SigningKey>(key =>
+        {
+            key.ToTable("signing_keys");
+            key.HasKey(k => k.Id);
+            key.Property(k => k.Id).HasMaxLength(64);
         });
     }
 }

@@ -10,6 +10,8 @@ namespace BioAiSaaS.Core.Runs;
 public sealed class Run
 {
     public Guid Id { get; init; }
+    /// <summary>The user who submitted it; row-level security lets only that user's scopes see the row.</summary>
+    public Guid OwnerId { get; init; }
     public required SandboxLanguage Language { get; init; }
     public required string Code { get; init; }
     public int TimeoutSeconds { get; init; }

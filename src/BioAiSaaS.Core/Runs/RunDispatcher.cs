@@ -13,8 +13,10 @@ namespace BioAiSaaS.Core.Runs;
 /// </summary>
 public sealed class RunDispatcher(IConnectionMultiplexer redis, BioDbContext db, ILogger<RunDispatcher> logger)
 {
-    public async Task<bool> TryDispatchAsync(Guid runId, CancellationToken cancellationToken)
+    /// <summary>Queues the run; the scope's <see cref="Tenancy.CurrentTenant"/> must be the run's owner.</summary>
+    public async Task<bool> TryDispatchAsync(QueuedRun run, CancellationToken cancellationToken)
     {
+        var runId = run.RunId;
         // While Redis is unreachable, commands would wait for their timeout; the sweeper retries instead.
         if (!redis.IsConnected)
         {
@@ -23,7 +25,7 @@ public sealed class RunDispatcher(IConnectionMultiplexer redis, BioDbContext db,
         }
         try
         {
-            await RunQueue.EnqueueAsync(redis, runId);
+            await RunQueue.EnqueueAsync(redis, run);
         }
         catch (RedisException ex)
         {

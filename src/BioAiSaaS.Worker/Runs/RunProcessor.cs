@@ -3,6 +3,7 @@ using System.Diagnostics.Metrics;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
+using BioAiSaaS.Core.Tenancy;
 using BioAiSaaS.Worker.Sandbox;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -18,6 +19,7 @@ public sealed class RunProcessor(
     RunStore store,
     SandboxClient sandbox,
     IConnectionMultiplexer redis,
+    CurrentTenant tenant,
     IServiceScopeFactory scopes,
     WorkerIdentity worker,
     IOptions<RunProcessingOptions> options,
@@ -33,7 +35,7 @@ public sealed class RunProcessor(
 
     public async Task ProcessAsync(StreamEntry entry, CancellationToken stoppingToken)
     {
-        if (!RunQueue.TryParseRunId(entry, out var runId))
+        if (!RunQueue.TryParse(entry, out var queued))
         {
             logger.LogWarning("Dropping malformed queue entry {EntryId}", entry.Id);
             await AcknowledgeAsync(entry.Id);
@@ -42,8 +44,11 @@ public sealed class RunProcessor(
 
         // A child of the request that queued the run (or of the sweeper that re-sent it): one trace per run.
         using var activity = ActivitySource.StartActivity("run.process", ActivityKind.Consumer, RunQueue.TraceParent(entry));
+        var runId = queued.RunId;
         activity?.SetTag("run.id", runId);
-        var claim = await store.TryClaimAsync(runId, worker.Id, _options.Lease, stoppingToken);
+        // The worker acts as the run's owner: row-level security shows it that user's rows only.
+        tenant.Set(queued.OwnerId);
+        var claim = await store.TryClaimAsync(queued, worker.Id, _options.Lease, stoppingToken);
         if (claim is null)
         {
             // Finished (a duplicate entry) or gone: done with the entry. Held by a live worker: that worker acknowledges it.
@@ -144,6 +149,7 @@ public sealed class RunProcessor(
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
+                    scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(claim.Run.OwnerId);
                     if (!await scope.ServiceProvider.GetRequiredService<RunStore>().RenewAsync(claim, _options.Lease, stop))
                     {
                         await work.CancelAsync();

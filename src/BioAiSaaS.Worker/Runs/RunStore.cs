@@ -1,4 +1,5 @@
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using Microsoft.EntityFrameworkCore;
@@ -6,18 +7,22 @@ using Microsoft.EntityFrameworkCore;
 namespace BioAiSaaS.Worker.Runs;
 
 /// <summary>A worker's claim on a run; <see cref="Attempt"/> is its fencing token.</summary>
-public sealed record RunClaim(Guid RunId, int Attempt, ExecutionRequest Request, DateTimeOffset CreatedAt);
+public sealed record RunClaim(QueuedRun Run, int Attempt, ExecutionRequest Request, DateTimeOffset CreatedAt)
+{
+    public Guid RunId => Run.RunId;
+}
 
 /// <summary>
 /// The run state machine in PostgreSQL, with database time for leases so worker clocks never matter.
 /// Every write after the claim is fenced by the attempt number: a worker that lost its lease cannot
-/// overwrite the run, so a result is stored exactly once.
+/// overwrite the run, so a result is stored exactly once. Its scope acts as the run's owner (row-level security).
 /// </summary>
 public sealed class RunStore(BioDbContext db)
 {
     /// <summary>Claims a queued run, or a running one whose lease lapsed. Null when someone else holds it or it is done.</summary>
-    public async Task<RunClaim?> TryClaimAsync(Guid runId, string workerId, TimeSpan lease, CancellationToken cancellationToken)
+    public async Task<RunClaim?> TryClaimAsync(QueuedRun queued, string workerId, TimeSpan lease, CancellationToken cancellationToken)
     {
+        var runId = queued.RunId;
         var attempts = await db.Database.SqlQuery<int>($"""
             UPDATE runs
                SET status = 'Running', attempt = attempt + 1, worker_id = {workerId},
@@ -31,7 +36,7 @@ public sealed class RunStore(BioDbContext db)
             return null;
         }
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
-        return new RunClaim(runId, attempts[0], new ExecutionRequest(run.Language, run.Code, run.TimeoutSeconds), run.CreatedAt);
+        return new RunClaim(queued, attempts[0], new ExecutionRequest(run.Language, run.Code, run.TimeoutSeconds), run.CreatedAt);
     }
 
     public Task<RunStatus?> GetStatusAsync(Guid runId, CancellationToken cancellationToken) =>
@@ -88,19 +93,21 @@ public sealed class RunStore(BioDbContext db)
         }
     }
 
-    /// <summary>Runs the sweeper must (re)send: never dispatched, or running with a lease long lapsed.</summary>
-    public Task<List<Guid>> FindStrandedAsync(TimeSpan dispatchGrace, TimeSpan lease, int limit, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the sweeper must (re)send: never dispatched, or running with a lease long lapsed. Across all
+    /// tenants, so through the owner's SECURITY DEFINER function, which returns only ids and owners.
+    /// </summary>
+    public Task<List<QueuedRun>> FindStrandedAsync(TimeSpan dispatchGrace, TimeSpan lease, int limit, CancellationToken cancellationToken)
     {
         var now = DateTimeOffset.UtcNow;
         var undispatchedBefore = now - dispatchGrace;
+        // Its worker died and its queue entry is gone too (e.g. Redis lost it); once per two leases.
         var abandonedBefore = now - 2 * lease;
-        return db.Runs
-            .Where(r => (r.Status == RunStatus.Queued && r.DispatchedAt == null && r.CreatedAt < undispatchedBefore)
-                        // Its worker died and its queue entry is gone too (e.g. Redis lost it); once per two leases.
-                        || (r.Status == RunStatus.Running && r.LeaseExpiresAt < abandonedBefore && r.DispatchedAt < abandonedBefore))
-            .OrderBy(r => r.CreatedAt)
-            .Select(r => r.Id)
-            .Take(limit)
+        return db.Database.SqlQuery<StrandedRun>(
+                $"SELECT id, owner_id FROM find_stranded_runs({undispatchedBefore}, {abandonedBefore}, {limit})")
+            .Select(r => new QueuedRun(r.Id, r.OwnerId))
             .ToListAsync(cancellationToken);
     }
+
+    private sealed record StrandedRun(Guid Id, Guid OwnerId);
 }

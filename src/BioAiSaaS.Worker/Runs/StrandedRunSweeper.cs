@@ -1,4 +1,6 @@
+using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Core.Tenancy;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 
@@ -40,19 +42,20 @@ public sealed class StrandedRunSweeper(
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        var store = scope.ServiceProvider.GetRequiredService<RunStore>();
-        var dispatcher = scope.ServiceProvider.GetRequiredService<RunDispatcher>();
-        List<Guid> stranded;
+        List<QueuedRun> stranded;
         // The look every few seconds is not worth a trace; re-sending a run (below) is.
         using (SuppressInstrumentationScope.Begin())
         {
-            stranded = await store.FindStrandedAsync(
+            await using var scope = scopes.CreateAsyncScope();
+            stranded = await scope.ServiceProvider.GetRequiredService<RunStore>().FindStrandedAsync(
                 TimeSpan.FromSeconds(_options.DispatchGraceSeconds), _options.Lease, BatchSize, cancellationToken);
         }
-        foreach (var runId in stranded)
+        foreach (var run in stranded)
         {
-            if (!await dispatcher.TryDispatchAsync(runId, cancellationToken))
+            // Each run is sent as its owner, like every other touch of a tenant's row.
+            await using var scope = scopes.CreateAsyncScope();
+            scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(run.OwnerId);
+            if (!await scope.ServiceProvider.GetRequiredService<RunDispatcher>().TryDispatchAsync(run, cancellationToken))
             {
                 return; // Redis is still away; try the rest next time.
             }

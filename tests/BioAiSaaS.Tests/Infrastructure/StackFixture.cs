@@ -11,15 +11,26 @@ namespace BioAiSaaS.Tests.Infrastructure;
 
 /// <summary>
 /// Boots the real AppHost (host-process PostgreSQL with pgvector and Redis, migrations, Api, Worker,
-/// SandboxHost) once for a test collection, on a fresh data folder that is deleted afterwards.
+/// SandboxHost) once for a test collection, on a fresh data folder that is deleted afterwards. Around it run the
+/// stand-ins for providers we cannot reach: a real SMTP server and a fake WeChat, both over the wire.
 /// </summary>
 public class StackFixture : IAsyncLifetime
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
     private readonly string _dataDirectory = CreateDataDirectory();
 
+    public const string AdminEmail = "admin@bio.test";
+    public const string ConsoleUrl = "http://console.test";
+
     public DistributedApplication App { get; private set; } = null!;
+    /// <summary>The Api as a verified user, through an API key with every scope.</summary>
     public HttpClient Api { get; private set; } = null!;
+    /// <summary>The Api with no credentials.</summary>
+    public HttpClient AnonymousApi { get; private set; } = null!;
+    /// <summary>The verified user behind <see cref="Api"/>.</summary>
+    public TestUser DefaultUser { get; private set; } = null!;
+    public MailSink Mail { get; } = new();
+    public FakeWeChat WeChat { get; private set; } = null!;
     public HttpClient Sandbox { get; private set; } = null!;
     public string DatabaseConnectionString { get; private set; } = null!;
     public string RedisConnectionString { get; private set; } = null!;
@@ -32,8 +43,20 @@ public class StackFixture : IAsyncLifetime
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
+        WeChat = await FakeWeChat.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.BioAiSaaS_AppHost>(
-            ["--BackingServices:Mode=HostProcesses", $"--BackingServices:DataDirectory={_dataDirectory}"],
+            [
+                "--BackingServices:Mode=HostProcesses", $"--BackingServices:DataDirectory={_dataDirectory}",
+                "--Smtp:Host=127.0.0.1", $"--Smtp:Port={Mail.Port}", "--Smtp:Security=None",
+                $"--WeChat:AppId={FakeWeChat.AppId}", $"--WeChat:AppSecret={FakeWeChat.AppSecret}",
+                $"--WeChat:AuthorizeUrl={WeChat.BaseUrl}connect/qrconnect", $"--WeChat:ApiBaseUrl={WeChat.BaseUrl}",
+                $"--WeChat:CompletionUrl={ConsoleUrl}/auth/wechat",
+                $"--Accounts:ConsoleUrl={ConsoleUrl}", $"--Accounts:AdminEmails:0={AdminEmail}",
+                // Every test comes from 127.0.0.1: per-address limits are raised, except password reset's,
+                // which a test floods on purpose. Per-account limits keep their defaults.
+                "--RateLimits:Register:PerIp=10000", "--RateLimits:SignIn:PerIp=10000", "--RateLimits:Refresh:PerIp=10000",
+                "--RateLimits:VerificationResend:PerIp=10000",
+            ],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Warning));
@@ -53,7 +76,9 @@ public class StackFixture : IAsyncLifetime
             await WaitForHealthyAsync(resource, timeout.Token);
         }
 
-        Api = App.CreateHttpClient("api");
+        AnonymousApi = App.CreateHttpClient("api");
+        DefaultUser = await AccountsClient.CreateVerifiedUserAsync(this, "default");
+        Api = CreateApiClient(apiKey: await AccountsClient.CreateApiKeyAsync(this, DefaultUser.Tokens.AccessToken, "default tests"));
         Sandbox = App.CreateHttpClient("sandbox");
         // Executions may run up to their own timeout; the default 100 s would cut long sandbox tests short.
         Sandbox.Timeout = TimeSpan.FromMinutes(3);
@@ -83,6 +108,33 @@ public class StackFixture : IAsyncLifetime
         return directory.FullName;
     }
 
+    /// <summary>A client of the Api carrying an access token or an API key.</summary>
+    public HttpClient CreateApiClient(string? accessToken = null, string? apiKey = null)
+    {
+        var client = App.CreateHttpClient("api");
+        if (accessToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", accessToken);
+        }
+        if (apiKey is not null)
+        {
+            client.DefaultRequestHeaders.Add("X-Api-Key", apiKey);
+        }
+        return client;
+    }
+
+    /// <summary>The connection string the Api and Worker use (the login row-level security applies to).</summary>
+    public async Task<string> GetApplicationConnectionStringAsync()
+    {
+        var password = App.Services.GetRequiredService<DistributedApplicationModel>().Resources.OfType<ParameterResource>()
+            .Single(p => p.Name == BioAiSaaS.AppHost.BackingServices.ApplicationDatabaseLogin.PasswordParameter);
+        return new Npgsql.NpgsqlConnectionStringBuilder(DatabaseConnectionString)
+        {
+            Username = BioDatabase.ApplicationRole,
+            Password = await password.GetValueAsync(TestContext.Current.CancellationToken),
+        }.ConnectionString;
+    }
+
     public BioDbContext CreateDbContext()
     {
         var options = new DbContextOptionsBuilder<BioDbContext>();
@@ -94,11 +146,17 @@ public class StackFixture : IAsyncLifetime
     public async ValueTask DisposeAsync()
     {
         Api?.Dispose();
+        AnonymousApi?.Dispose();
         Sandbox?.Dispose();
         if (App is not null)
         {
             await App.StopAsync();
             await App.DisposeAsync();
+        }
+        await Mail.DisposeAsync();
+        if (WeChat is not null)
+        {
+            await WeChat.DisposeAsync();
         }
         try
         {

@@ -1,3 +1,4 @@
+using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Tests.Infrastructure;
@@ -47,7 +48,7 @@ public sealed class RunStoreTests(StackFixture stack)
         Assert.False(await new RunStore(b).CompleteAsync(fresh, Ok with { Stdout = "twice\n" }, Ct));
 
         await using var check = stack.CreateDbContext();
-        var run = await check.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, Ct);
+        var run = await check.Runs.AsNoTracking().SingleAsync(r => r.Id == runId.RunId, Ct);
         Assert.Equal(RunStatus.Succeeded, run.Status);
         Assert.Equal("ok\n", run.Outcome!.Stdout);
         Assert.Equal("worker-b", run.WorkerId);
@@ -66,12 +67,13 @@ public sealed class RunStoreTests(StackFixture stack)
 
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private async Task<Guid> InsertQueuedRunAsync()
+    private async Task<QueuedRun> InsertQueuedRunAsync()
     {
         await using var db = stack.CreateDbContext();
         var run = new Run
         {
             Id = Guid.CreateVersion7(),
+            OwnerId = stack.DefaultUser.Id,
             Language = SandboxLanguage.Python,
             Code = "print('ok')",
             TimeoutSeconds = 5,
@@ -82,6 +84,6 @@ public sealed class RunStoreTests(StackFixture stack)
         };
         db.Runs.Add(run);
         await db.SaveChangesAsync(Ct);
-        return run.Id;
+        return new QueuedRun(run.Id, run.OwnerId);
     }
 }

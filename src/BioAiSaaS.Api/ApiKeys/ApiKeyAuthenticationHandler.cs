@@ -1,0 +1,106 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Encodings.Web;
+using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Core.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using Microsoft.IdentityModel.JsonWebTokens;
+
+namespace BioAiSaaS.Api.ApiKeys;
+
+/// <summary>
+/// Authenticates <c>X-Api-Key: bsk_…</c> or <c>Authorization: Bearer bsk_…</c>. The key's public prefix finds the
+/// row; the SHA-256 of the whole key must match in constant time; revoked, expired or locked-out keys fail.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(
+    IOptionsMonitor<AuthenticationSchemeOptions> options,
+    ILoggerFactory logger,
+    UrlEncoder encoder,
+    BioDbContext db,
+    TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+    public const string HeaderName = "X-Api-Key";
+    /// <summary>Last-used times are written at most this often per key, not on every request.</summary>
+    private static readonly TimeSpan LastUsedResolution = TimeSpan.FromMinutes(1);
+
+    /// <summary>True when the request carries an API key (rather than a JWT) in either header.</summary>
+    public static bool IsPresent(HttpRequest request) =>
+        request.Headers.ContainsKey(HeaderName)
+        || request.Headers.Authorization.ToString().StartsWith("Bearer " + ApiKeyFormat.Marker, StringComparison.Ordinal);
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = Request.Headers.TryGetValue(HeaderName, out var header)
+            ? header.ToString()
+            : Request.Headers.Authorization.ToString()["Bearer ".Length..];
+        if (!ApiKeyFormat.TryGetPrefix(presented, out var prefix))
+        {
+            return AuthenticateResult.Fail("Malformed API key.");
+        }
+        var found = await db.ApiKeys.AsNoTracking()
+            .Where(k => k.Prefix == prefix)
+            .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new { Key = k, User = u })
+            .FirstOrDefaultAsync(Context.RequestAborted);
+        var now = time.GetUtcNow();
+        if (found is null || !CryptographicOperations.FixedTimeEquals(found.Key.SecretHash, ApiKeyFormat.Hash(presented)))
+        {
+            return AuthenticateResult.Fail("Unknown API key.");
+        }
+        if (found.Key.RevokedAt is not null || found.Key.ExpiresAt <= now)
+        {
+            return AuthenticateResult.Fail("The API key was revoked or has expired.");
+        }
+        if (found.User.LockoutEnd > now)
+        {
+            return AuthenticateResult.Fail("The account is locked.");
+        }
+        if (found.Key.LastUsedAt is null || found.Key.LastUsedAt < now - LastUsedResolution)
+        {
+            await db.ApiKeys.Where(k => k.Id == found.Key.Id)
+                .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
+        }
+        var verified = found.User.EmailConfirmed
+                       || await db.UserLogins.AnyAsync(l => l.UserId == found.User.Id && l.LoginProvider == WeChat.WeChatLogin.Provider, Context.RequestAborted);
+        var claims = new List<Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, found.User.Id.ToString()),
+            new(AccountClaims.ApiKeyId, found.Key.Id.ToString()),
+            new(AccountClaims.Verified, verified ? "true" : "false"),
+            new(JwtRegisteredClaimNames.Amr, "apikey"),
+        };
+        claims.AddRange(found.Key.Scopes.Select(scope => new Claim(AccountClaims.Scope, scope)));
+        var identity = new ClaimsIdentity(claims, SchemeName, JwtRegisteredClaimNames.Sub, "role");
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+}
+
+/// <summary>The key format: <c>bsk_</c> + 12 public characters (the prefix) + 43 secret ones.</summary>
+public static class ApiKeyFormat
+{
+    public const string Marker = "bsk_";
+    private const int PublicLength = 12;
+    private const int SecretLength = 43; // 32 random bytes, base64url
+
+    public static string Create(out string prefix)
+    {
+        prefix = Marker + Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(9));
+        return prefix + Microsoft.AspNetCore.WebUtilities.WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+    }
+
+    public static bool TryGetPrefix(string presented, out string prefix)
+    {
+        prefix = "";
+        if (presented.Length != Marker.Length + PublicLength + SecretLength || !presented.StartsWith(Marker, StringComparison.Ordinal))
+        {
+            return false;
+        }
+        prefix = presented[..(Marker.Length + PublicLength)];
+        return true;
+    }
+
+    public static byte[] Hash(string key) => SHA256.HashData(Encoding.UTF8.GetBytes(key));
+}
