@@ -13,6 +13,8 @@ have_pkg postgresql-15 || need_apt+=(postgresql-15)
 # The sandbox: bubblewrap for isolation, Debian's python3 with the scientific stack.
 have bwrap || need_apt+=(bubblewrap)
 have prlimit || need_apt+=(util-linux)
+# The tests compute TOTP codes independently with oathtool (as an authenticator app would).
+have oathtool || need_apt+=(oathtool)
 for p in python3-numpy python3-pandas python3-scipy python3-biopython python3-matplotlib; do
   have_pkg "$p" || need_apt+=("$p")
 done
