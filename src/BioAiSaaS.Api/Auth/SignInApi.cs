@@ -96,7 +96,7 @@ public static class SignInApi
             }
             return TypedResults.Ok(await tokens.SignInAsync(user, "pwd+otp", cancellationToken));
         }
-        var recovery = request.RecoveryCode!.Replace(" ", "", StringComparison.Ordinal).Replace("-", "", StringComparison.Ordinal);
+        var recovery = request.RecoveryCode!.Trim();
         if (!(await users.RedeemTwoFactorRecoveryCodeAsync(user, recovery)).Succeeded)
         {
             return await FailAsync(user, users, audit, context, "recovery_code", cancellationToken);
