@@ -1,4 +1,5 @@
 using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.RateLimiting;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
@@ -92,19 +93,14 @@ public static class RunsApi
         return TypedResults.Ok(runs.Select(RunResponse.From).ToList());
     }
 
-    private static async Task<Results<Ok<RunResponse>, NotFound<ProblemDetails>>> GetAsync(
+    private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(
         Guid id, HttpContext context, BioDbContext db, CancellationToken cancellationToken)
     {
         // Someone else's run is "not found", never "forbidden": ids of other tenants reveal nothing.
         var owner = context.User.RequiredUserId();
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken);
         return run is null
-            ? TypedResults.NotFound(new ProblemDetails
-            {
-                Status = StatusCodes.Status404NotFound,
-                Title = "Run not found",
-                Detail = $"There is no run with id '{id}'.",
-            })
+            ? Problems.Of(StatusCodes.Status404NotFound, "Run not found", $"There is no run with id '{id}'.")
             : TypedResults.Ok(RunResponse.From(run));
     }
 }
