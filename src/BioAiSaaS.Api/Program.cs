@@ -19,7 +19,7 @@ builder.AddBioDatabase(failFast: true);
 builder.AddRedisClient(RunQueue.ConnectionName);
 builder.Services.AddProblemDetails();
 builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
-builder.Services.AddOpenApi();
+builder.Services.AddOpenApi(options => options.AddDocumentTransformer<OpenApiSecurity>());
 builder.AddAccounts();
 builder.AddAccountFeatures();
 builder.AddWeChatSignIn();
@@ -42,6 +42,7 @@ app.MapApiKeysApi();
 app.MapPrivacyApi();
 app.MapAdminApi();
 app.MapRunsApi();
+app.MapBenchmarkProbes(app.Configuration);
 app.MapDefaultEndpoints();
 
 app.Run();

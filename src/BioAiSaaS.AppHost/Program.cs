@@ -32,7 +32,7 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WithReference(redis)
     .WithMailServer(mail)
     // Accounts: WeChat app credentials (user-secrets), first admins, rate limits, token and lockout settings.
-    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity")
+    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")

@@ -24,7 +24,9 @@ public static class RunsApi
 
     public static IEndpointRouteBuilder MapRunsApi(this IEndpointRouteBuilder app)
     {
-        var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.RunsRead);
+        var runs = app.MapGroup("/api/runs").WithTags("Runs").RequireAuthorization(Policies.RunsRead)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
         runs.MapPost("/", SubmitAsync)
             .WithName("SubmitRun")
@@ -44,6 +46,7 @@ public static class RunsApi
         runs.MapGet("/{id:guid}", GetAsync)
             .WithName("GetRun")
             .WithSummary("Get a run's status and, once finished, its output")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         return app;

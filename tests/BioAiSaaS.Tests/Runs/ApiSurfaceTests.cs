@@ -24,6 +24,11 @@ public sealed class ApiSurfaceTests(StackFixture stack)
         var get = paths.GetProperty("/api/runs/{id}").GetProperty("get").GetProperty("responses");
         Assert.True(get.TryGetProperty("200", out _));
         Assert.True(get.TryGetProperty("404", out _));
+        var schemes = document.RootElement.GetProperty("components").GetProperty("securitySchemes");
+        Assert.Equal("bearer", schemes.GetProperty("Bearer").GetProperty("scheme").GetString());
+        Assert.Equal("X-Api-Key", schemes.GetProperty("ApiKey").GetProperty("name").GetString());
+        Assert.True(paths.TryGetProperty("/api/auth/login", out _));
+        Assert.True(paths.TryGetProperty("/.well-known/jwks.json", out _));
     }
 
     [Fact]
