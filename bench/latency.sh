@@ -4,32 +4,15 @@
 #   2. sandbox round trip for import numpy, pandas, Bio         (hey, N sequential requests)
 #   3. API → result of a trivial run: POST /api/runs, then GET every 5 ms until it has finished
 # Usage: bench/latency.sh [N=100]. Prints figures for docs/benchmarks.md. Needs ports 15180/19180/20180 free.
+# Runs are submitted with the API key of a fresh, verified account (bench/account.py).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100}
 
-./eng/bootstrap.sh
+STACK_ARGS=()
+source bench/stack.sh
 command -v hey >/dev/null || { apt-get update -qq && apt-get install -y -qq hey >/dev/null; }
-dotnet build src/BioAiSaaS.AppHost -c Release --nologo -v quiet -clp:NoSummary
-
-data=$(mktemp -d); chmod 755 "$data"
-log=$(mktemp)
-dotnet run --project src/BioAiSaaS.AppHost -c Release --no-build -- \
-  --BackingServices:Mode=HostProcesses --BackingServices:DataDirectory="$data" >"$log" 2>&1 &
-apphost=$!
-# Background jobs of a script ignore SIGINT, and `dotnet run` does not pass signals on: SIGTERM the AppHost itself.
-cleanup() { pkill -TERM -P "$apphost" 2>/dev/null || true; wait "$apphost" 2>/dev/null || true; rm -rf "$data" "$log"; }
-trap cleanup EXIT
-
-url_of() { grep -oE "BioAiSaaS $1.* ready at http://[^ ]+" "$log" | grep -oE 'http://[^ ]+' | head -n1; }
-for _ in $(seq 1 180); do
-  api=$(url_of API || true); sandbox=$(url_of sandbox || true)
-  [ -n "$api" ] && [ -n "$sandbox" ] && break
-  kill -0 "$apphost" 2>/dev/null || break
-  sleep 1
-done
-[ -n "${api:-}" ] && [ -n "${sandbox:-}" ] || { echo "stack did not come up; log:" >&2; cat "$log" >&2; exit 1; }
-sleep 3 # let the worker join the consumer group
+read -r _ key < <(python3 bench/account.py "$api" "$inbox")
 
 hey_percentiles() { # prints "median p95" in ms from hey's latency distribution
   hey -n "$n" -c 1 -m POST -T application/json -d "$1" "$sandbox/v1/executions" \
@@ -40,4 +23,4 @@ read -r m p ok < <(hey_percentiles '{"language":"python","code":"print(1)","time
 echo "sandbox print(1):                 median ${m} ms, p95 ${p} ms (${ok} of $n answered 200)"
 read -r m p ok < <(hey_percentiles '{"language":"python","code":"import numpy, pandas, Bio","timeoutSeconds":30}')
 echo "sandbox import numpy, pandas, Bio: median ${m} ms, p95 ${p} ms (${ok} of $n answered 200)"
-python3 bench/run_latency.py "$api" "$n"
+BIOAISAAS_API_KEY="$key" python3 bench/run_latency.py "$api" "$n"

@@ -1,8 +1,10 @@
 """API -> result latency of a trivial run: POST /api/runs, then GET every 5 ms until finished.
 
-Usage: python3 bench/run_latency.py API_URL N. Standard library only (no PyPI here).
+Usage: BIOAISAAS_API_KEY=bsk_… python3 bench/run_latency.py API_URL N (the key of a verified account,
+e.g. from bench/account.py). Standard library only (no PyPI here).
 """
 import json
+import os
 import statistics
 import sys
 import time
@@ -13,7 +15,7 @@ body = json.dumps({"language": "python", "code": "print(1)", "timeoutSeconds": 3
 
 
 def call(method, url, data=None):
-    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(url, data=data, method=method, headers={"Content-Type": "application/json", "X-Api-Key": os.environ["BIOAISAAS_API_KEY"]})
     with urllib.request.urlopen(request, timeout=60) as response:
         return response.status, json.load(response)
 

@@ -14,11 +14,11 @@ using Scalar.AspNetCore;
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
-// Requests fail fast (503, see DatabaseUnavailableHandler) rather than hang through a long retry policy.
+// Requests fail fast (503, see DependencyUnavailableHandler) rather than hang through a long retry policy.
 builder.AddBioDatabase(failFast: true);
 builder.AddRedisClient(RunQueue.ConnectionName);
 builder.Services.AddProblemDetails();
-builder.Services.AddExceptionHandler<DatabaseUnavailableHandler>();
+builder.Services.AddExceptionHandler<DependencyUnavailableHandler>();
 builder.Services.AddOpenApi(options => options.AddDocumentTransformer<OpenApiSecurity>());
 builder.AddAccounts();
 builder.AddAccountFeatures();

@@ -9,11 +9,12 @@ internal static class ReadyAnnouncement
     /// Logs a service's URL once it is healthy, after the dashboard's own login line, so scripts and people
     /// starting the stack from a terminal know where to go without opening the dashboard.
     /// </summary>
-    public static IResourceBuilder<ProjectResource> AnnounceWhenReady(this IResourceBuilder<ProjectResource> service, string what)
+    public static IResourceBuilder<T> AnnounceWhenReady<T>(this IResourceBuilder<T> service, string what)
+        where T : IResourceWithEndpoints
     {
         service.ApplicationBuilder.Eventing.Subscribe<ResourceReadyEvent>(service.Resource, (e, _) =>
         {
-            e.Services.GetRequiredService<ILogger<ProjectResource>>().LogInformation(
+            e.Services.GetRequiredService<ILogger<T>>().LogInformation(
                 "BioAiSaaS {What} ready at {Url}", what, service.GetEndpoint("http").Url);
             return Task.CompletedTask;
         });

@@ -28,6 +28,10 @@ public sealed class SessionRevocations(IConnectionMultiplexer redis, IOptions<To
 
     public async Task<bool> IsRevokedAsync(Guid sessionId)
     {
+        if (!redis.IsConnected)
+        {
+            return false; // as below, without waiting for a command timeout on every request
+        }
         try
         {
             return await redis.GetDatabase().KeyExistsAsync(Key(sessionId));

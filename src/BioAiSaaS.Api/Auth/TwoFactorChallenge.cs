@@ -51,6 +51,11 @@ public sealed class TwoFactorChallenge(IDataProtectionProvider dataProtection, U
         {
             return false;
         }
+        if (!redis.IsConnected)
+        {
+            logger.LogWarning("Redis is unavailable; accepting an authenticator code without replay protection");
+            return true;
+        }
         try
         {
             // Identity accepts a code for a few 30-second steps around now; remember it a little longer than that.

@@ -31,6 +31,12 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, IOptionsMonit
     {
         var limit = options.CurrentValue[policy];
         var window = TimeSpan.FromSeconds(limit.WindowSeconds);
+        // Disconnected, a command would wait for its timeout: do not make every sign-in that slow.
+        if (!redis.IsConnected)
+        {
+            logger.LogWarning("Rate limit {Policy} not enforced: Redis is unavailable", policy);
+            return RateLimitDecision.Allow;
+        }
         try
         {
             if (limit.PerIp > 0 && ipAddress is not null

@@ -22,17 +22,23 @@ public static class MailServerExtensions
             .WithHttpEndpoint(name: "http")
             .WithEndpoint(SmtpEndpoint, e => e.UriScheme = "smtp")
             .WithUrlForEndpoint("http", url => url.DisplayText = "Inbox")
-            .WithHttpHealthCheck("/")
-            .ExcludeFromManifest();
+            .WithHttpHealthCheck("/api/server")
+            .ExcludeFromManifest()
+            .AnnounceWhenReady("mail inbox (smtp4dev)");
         var http = server.GetEndpoint("http");
         var smtp = server.GetEndpoint(SmtpEndpoint);
         server.WithArgs(context =>
         {
             context.Args.Add(ReferenceExpression.Create($"--urls=http://127.0.0.1:{http.Property(EndpointProperty.TargetPort)}"));
             context.Args.Add(ReferenceExpression.Create($"--smtpport={smtp.Property(EndpointProperty.TargetPort)}"));
+            // In-memory store, loopback only, no IMAP/POP3, no TLS, and no per-user settings file to drift.
             context.Args.Add("--db=");
-            context.Args.Add("--imapport=0");
-            context.Args.Add("--pop3port=0");
+            context.Args.Add("--imapport=");
+            context.Args.Add("--pop3port=");
+            context.Args.Add("--bindaddress=127.0.0.1");
+            context.Args.Add("--disableipv6");
+            context.Args.Add("--tlsmode=None");
+            context.Args.Add("--nousersettings");
         });
         return new MailServer(server);
     }

@@ -127,21 +127,23 @@ public sealed class TenantIsolationTests(StackFixture stack)
 
     private static async Task<object?> ScalarAsync(NpgsqlConnection connection, string sql, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
-        foreach (var p in parameters)
-        {
-            command.Parameters.Add(new NpgsqlParameter { Value = p });
-        }
+        await using var command = Command(connection, sql, parameters);
         return await command.ExecuteScalarAsync(Ct);
     }
 
     private static async Task<int> ExecuteAsync(NpgsqlConnection connection, string sql, params object[] parameters)
     {
-        await using var command = new NpgsqlCommand(sql, connection);
+        await using var command = Command(connection, sql, parameters);
+        return await command.ExecuteNonQueryAsync(Ct);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, object[] parameters)
+    {
+        var command = new NpgsqlCommand(sql, connection);
         foreach (var p in parameters)
         {
             command.Parameters.Add(new NpgsqlParameter { Value = p });
         }
-        return await command.ExecuteNonQueryAsync(Ct);
+        return command;
     }
 }

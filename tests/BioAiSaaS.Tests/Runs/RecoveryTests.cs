@@ -71,6 +71,28 @@ public sealed class RecoveryTests(RecoveryStackFixture stack)
     }
 
     [Fact]
+    public async Task Sign_in_refresh_and_authenticated_reads_keep_working_while_Redis_is_down()
+    {
+        var user = await AccountsClient.CreateVerifiedUserAsync(stack, "redis-down");
+        await StopAsync("redis");
+        try
+        {
+            var started = Stopwatch.StartNew();
+            var tokens = await stack.AnonymousApi.SignInAsync(user.Email);
+            var refreshed = await (await stack.AnonymousApi.PostAsJsonAsync("/api/auth/refresh",
+                new { refreshToken = tokens.RefreshToken }, Ct)).ReadAsync<BioAiSaaS.Api.Auth.TokenResponse>();
+            using var client = stack.CreateApiClient(refreshed.AccessToken);
+            Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/api/runs", Ct)).StatusCode);
+            // Limits and revocation checks fail open at once instead of waiting for Redis timeouts.
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(5), $"took {started.Elapsed}");
+        }
+        finally
+        {
+            await StartAsync("redis");
+        }
+    }
+
+    [Fact]
     public async Task Run_in_flight_while_PostgreSQL_restarts_still_finishes()
     {
         var (_, submitted) = await stack.Api.SubmitAsync(
