@@ -58,7 +58,7 @@ public static class AdminApi
 
     private static async Task<Results<NoContent, ProblemHttpResult, ValidationProblem>> LockAsync(
         Guid id, LockRequest? request, HttpContext context, UserManager<User> users, TokenService tokens, AuditLog audit,
-        CancellationToken cancellationToken)
+        Revocations revocations, CancellationToken cancellationToken)
     {
         var actor = context.User.RequiredUserId();
         if (id == actor)
@@ -77,12 +77,13 @@ public static class AdminApi
         await users.SetLockoutEnabledAsync(user, true);
         await users.SetLockoutEndDateAsync(user, request?.Until ?? DateTimeOffset.MaxValue);
         await tokens.RevokeAllSessionsAsync(user.Id, "locked_by_admin", cancellationToken);
+        await revocations.BlockUserAsync(user.Id);
         await audit.RecordAsync(AuditEventTypes.AdminLocked, user.Id, new { until = request?.Until, reason = request?.Reason }, actor, cancellationToken);
         return TypedResults.NoContent();
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> UnlockAsync(
-        Guid id, HttpContext context, UserManager<User> users, AuditLog audit, CancellationToken cancellationToken)
+        Guid id, HttpContext context, UserManager<User> users, AuditLog audit, Revocations revocations, CancellationToken cancellationToken)
     {
         var user = await users.FindByIdAsync(id.ToString());
         if (user is null)
@@ -90,6 +91,7 @@ public static class AdminApi
             return Problems.NotFound("User");
         }
         await users.SetLockoutEndDateAsync(user, null);
+        await revocations.UnblockUserAsync(user.Id);
         await users.ResetAccessFailedCountAsync(user);
         await audit.RecordAsync(AuditEventTypes.AdminUnlocked, user.Id, actorId: context.User.RequiredUserId(), cancellationToken: cancellationToken);
         return TypedResults.NoContent();

@@ -14,12 +14,15 @@ namespace BioAiSaaS.Api.ApiKeys;
 /// <summary>
 /// Authenticates <c>X-Api-Key: bsk_…</c> or <c>Authorization: Bearer bsk_…</c>. The key's public prefix finds the
 /// row; the SHA-256 of the whole key must match in constant time; revoked, expired or locked-out keys fail.
+/// Validated keys are remembered for 30 seconds (<see cref="ApiKeyCache"/>), behind the revocation markers.
+/// The last-used time is therefore as fine as a minute plus the cache's lifetime.
 /// </summary>
 public sealed class ApiKeyAuthenticationHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
     BioDbContext db,
+    ApiKeyCache cache,
     TimeProvider time) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
     public const string SchemeName = "ApiKey";
@@ -41,22 +44,48 @@ public sealed class ApiKeyAuthenticationHandler(
         {
             return AuthenticateResult.Fail("Malformed API key.");
         }
+        var hash = ApiKeyFormat.Hash(presented);
+        var key = await cache.GetAsync(hash);
+        if (key is null)
+        {
+            var (found, failure) = await LookUpAsync(prefix, hash);
+            if (found is null)
+            {
+                return AuthenticateResult.Fail(failure!);
+            }
+            cache.Set(hash, key = found);
+        }
+        var claims = new List<Claim>
+        {
+            new(JwtRegisteredClaimNames.Sub, key.UserId.ToString()),
+            new(AccountClaims.ApiKeyId, key.KeyId.ToString()),
+            new(AccountClaims.Verified, key.Verified ? "true" : "false"),
+            new(JwtRegisteredClaimNames.Amr, "apikey"),
+        };
+        claims.AddRange(key.Scopes.Select(scope => new Claim(AccountClaims.Scope, scope)));
+        var identity = new ClaimsIdentity(claims, SchemeName, JwtRegisteredClaimNames.Sub, "role");
+        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+    }
+
+    /// <summary>The truth, from PostgreSQL: the key by its public prefix, its secret's hash, its account's state.</summary>
+    private async Task<(ValidatedApiKey? Key, string? Failure)> LookUpAsync(string prefix, byte[] hash)
+    {
         var found = await db.ApiKeys.AsNoTracking()
             .Where(k => k.Prefix == prefix)
             .Join(db.Users, k => k.UserId, u => u.Id, (k, u) => new { Key = k, User = u })
             .FirstOrDefaultAsync(Context.RequestAborted);
         var now = time.GetUtcNow();
-        if (found is null || !CryptographicOperations.FixedTimeEquals(found.Key.SecretHash, ApiKeyFormat.Hash(presented)))
+        if (found is null || !CryptographicOperations.FixedTimeEquals(found.Key.SecretHash, hash))
         {
-            return AuthenticateResult.Fail("Unknown API key.");
+            return (null, "Unknown API key.");
         }
         if (found.Key.RevokedAt is not null || found.Key.ExpiresAt <= now)
         {
-            return AuthenticateResult.Fail("The API key was revoked or has expired.");
+            return (null, "The API key was revoked or has expired.");
         }
         if (found.User.LockoutEnd > now)
         {
-            return AuthenticateResult.Fail("The account is locked.");
+            return (null, "The account is locked.");
         }
         if (found.Key.LastUsedAt is null || found.Key.LastUsedAt < now - LastUsedResolution)
         {
@@ -65,16 +94,7 @@ public sealed class ApiKeyAuthenticationHandler(
         }
         var verified = found.User.EmailConfirmed
                        || await db.UserLogins.AnyAsync(l => l.UserId == found.User.Id && l.LoginProvider == WeChat.WeChatLogin.Provider, Context.RequestAborted);
-        var claims = new List<Claim>
-        {
-            new(JwtRegisteredClaimNames.Sub, found.User.Id.ToString()),
-            new(AccountClaims.ApiKeyId, found.Key.Id.ToString()),
-            new(AccountClaims.Verified, verified ? "true" : "false"),
-            new(JwtRegisteredClaimNames.Amr, "apikey"),
-        };
-        claims.AddRange(found.Key.Scopes.Select(scope => new Claim(AccountClaims.Scope, scope)));
-        var identity = new ClaimsIdentity(claims, SchemeName, JwtRegisteredClaimNames.Sub, "role");
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        return (new ValidatedApiKey(found.Key.Id, found.User.Id, found.Key.Scopes, verified, found.Key.ExpiresAt), null);
     }
 }
 

@@ -78,7 +78,7 @@ public static class ApiKeysApi
     }
 
     private static async Task<Results<NoContent, ProblemHttpResult>> RevokeAsync(
-        Guid id, HttpContext context, BioDbContext db, AuditLog audit, CancellationToken cancellationToken)
+        Guid id, HttpContext context, BioDbContext db, AuditLog audit, Revocations revocations, CancellationToken cancellationToken)
     {
         var userId = context.User.RequiredUserId();
         var revoked = await db.ApiKeys.Where(k => k.Id == id && k.UserId == userId && k.RevokedAt == null)
@@ -89,6 +89,7 @@ public static class ApiKeysApi
         }
         if (revoked > 0)
         {
+            await revocations.RevokeApiKeyAsync(id);
             await audit.RecordAsync(AuditEventTypes.ApiKeyRevoked, userId, new { key = id }, cancellationToken: cancellationToken);
         }
         return TypedResults.NoContent();

@@ -44,7 +44,9 @@ public static class AuthenticationSetup
 
         builder.Services.AddSingleton<SigningKeyStore>();
         builder.Services.AddHostedService<SigningKeyRotator>();
-        builder.Services.AddSingleton<SessionRevocations>();
+        builder.Services.AddSingleton<Revocations>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<ApiKeyCache>();
         builder.Services.AddSingleton<RedisRateLimiter>();
         builder.Services.AddScoped<TokenService>();
         builder.Services.AddScoped<AuditLog>();
@@ -119,8 +121,8 @@ public static class AuthenticationSetup
         {
             OnTokenValidated = async context =>
             {
-                var revocations = context.HttpContext.RequestServices.GetRequiredService<SessionRevocations>();
-                if (context.Principal?.SessionId() is not { } session || await revocations.IsRevokedAsync(session))
+                var revocations = context.HttpContext.RequestServices.GetRequiredService<Revocations>();
+                if (context.Principal?.SessionId() is not { } session || await revocations.IsSessionRevokedAsync(session))
                 {
                     context.Fail("The session was signed out.");
                 }

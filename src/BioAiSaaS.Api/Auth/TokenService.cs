@@ -34,7 +34,7 @@ public sealed class TokenService(
     BioDbContext db,
     UserManager<User> users,
     SigningKeyStore keys,
-    SessionRevocations revocations,
+    Revocations revocations,
     AuditLog audit,
     IHttpContextAccessor http,
     IOptions<TokenOptions> options,
@@ -114,7 +114,7 @@ public sealed class TokenService(
         return (await IssueAsync(user, session, next, authTime: session.CreatedAt), default);
     }
 
-    /// <summary>Ends a session: its refresh tokens stop working now, its access tokens at once too (see <see cref="SessionRevocations"/>).</summary>
+    /// <summary>Ends a session: its refresh tokens stop working now, its access tokens at once too (see <see cref="Revocations"/>).</summary>
     public async Task<UserSession?> RevokeSessionAsync(Guid sessionId, string reason, CancellationToken cancellationToken)
     {
         var session = await db.Sessions.FirstOrDefaultAsync(s => s.Id == sessionId, cancellationToken);
@@ -127,7 +127,7 @@ public sealed class TokenService(
             session.RevokedAt = time.GetUtcNow();
             session.RevokedReason = reason;
             await db.SaveChangesAsync(cancellationToken);
-            await revocations.RevokeAsync(session.Id);
+            await revocations.RevokeSessionAsync(session.Id);
         }
         return session;
     }

@@ -61,7 +61,7 @@ public static class PrivacyApi
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DeleteAsync(
         DeleteAccountRequest request, HttpContext context, UserManager<User> users, BioDbContext db, TokenService tokens,
-        TwoFactorChallenge challenge, AuditLog audit, CancellationToken cancellationToken)
+        TwoFactorChallenge challenge, AuditLog audit, Revocations revocations, CancellationToken cancellationToken)
     {
         var user = await users.RequireAsync(context.User);
         if (user.PasswordHash is not null)
@@ -81,6 +81,7 @@ public static class PrivacyApi
         }
 
         await tokens.RevokeAllSessionsAsync(user.Id, "account_deleted", cancellationToken);
+        await revocations.BlockUserAsync(user.Id);
         await db.Database.CreateExecutionStrategy().ExecuteAsync(async () =>
         {
             await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
