@@ -58,7 +58,8 @@ public static class AuthenticationSetup
             .AddScheme<Microsoft.AspNetCore.Authentication.AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null)
             .AddJwtBearer();
         builder.Services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IOptions<TokenOptions>, SigningKeyStore>(ConfigureJwtBearer);
+            .Configure<IOptions<TokenOptions>, SigningKeyStore, CachingJsonWebTokenHandler>(ConfigureJwtBearer);
+        builder.Services.AddSingleton<CachingJsonWebTokenHandler>();
 
         builder.Services.AddAuthorization(Policies.Add);
         builder.Services.AddSingleton<IAuthorizationHandler, AccountRequirementsHandler>();
@@ -101,9 +102,12 @@ public static class AuthenticationSetup
         options.ClaimsIdentity.RoleClaimType = "role";
     }
 
-    private static void ConfigureJwtBearer(JwtBearerOptions options, IOptions<TokenOptions> tokens, SigningKeyStore keys)
+    private static void ConfigureJwtBearer(JwtBearerOptions options, IOptions<TokenOptions> tokens, SigningKeyStore keys,
+        CachingJsonWebTokenHandler handler)
     {
         options.MapInboundClaims = false;
+        options.TokenHandlers.Clear();
+        options.TokenHandlers.Add(handler);
         options.TokenValidationParameters = new TokenValidationParameters
         {
             ValidIssuer = tokens.Value.Issuer,
