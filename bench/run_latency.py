@@ -9,6 +9,7 @@ import statistics
 import sys
 import time
 import urllib.request
+from datetime import datetime
 
 api, n = sys.argv[1].rstrip("/"), int(sys.argv[2])
 body = json.dumps({"language": "python", "code": "print(1)", "timeoutSeconds": 30}).encode()
@@ -20,7 +21,17 @@ def call(method, url, data=None):
         return response.status, json.load(response)
 
 
-latencies, failures = [], 0
+def ms(later, earlier):
+    parse = lambda t: datetime.fromisoformat(t.replace("Z", "+00:00"))
+    return (parse(later) - parse(earlier)).total_seconds() * 1000
+
+
+def percentiles(values):
+    values = sorted(values)
+    return statistics.median(values), values[max(0, int(round(0.95 * len(values))) - 1)]
+
+
+latencies, lags, work, sandbox, failures = [], [], [], [], 0
 for _ in range(n):
     start = time.perf_counter()
     status, run = call("POST", api + "/api/runs", body)
@@ -30,8 +41,14 @@ for _ in range(n):
         _, run = call("GET", f"{api}/api/runs/{run['id']}")
     latencies.append((time.perf_counter() - start) * 1000)
     failures += run["status"] != "succeeded"
+    # The run's own timestamps (server clocks): where the time went.
+    lags.append(ms(run["startedAt"], run["createdAt"]))
+    work.append(ms(run["finishedAt"], run["startedAt"]))
+    sandbox.append(run["result"]["durationMs"])
 
-latencies.sort()
-p95 = latencies[max(0, int(round(0.95 * len(latencies))) - 1)]
-print(f"API -> result (print(1)):          median {statistics.median(latencies):.1f} ms, p95 {p95:.1f} ms "
+print(f"API -> result (print(1)):          median {percentiles(latencies)[0]:.1f} ms, p95 {percentiles(latencies)[1]:.1f} ms "
       f"({n - failures} of {n} succeeded)")
+for name, values in (("queue lag (accepted -> claimed)", lags), ("worker (claimed -> stored)", work),
+                     ("of which sandbox execution", sandbox)):
+    median, p95 = percentiles(values)
+    print(f"  {name + ':':34} median {median:.1f} ms, p95 {p95:.1f} ms")
