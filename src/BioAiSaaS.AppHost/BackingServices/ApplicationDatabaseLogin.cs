@@ -13,9 +13,8 @@ public sealed record ApplicationDatabaseLogin(ParameterResource Password, Refere
 public static class ApplicationDatabaseLoginExtensions
 {
     /// <summary>
-    /// A login for <paramref name="database"/> that owns no table: the owner's connection string with the
-    /// user and password replaced (later keys win in a connection string), so it works the same for the
-    /// host-process and the container database.
+    /// A login for <paramref name="database"/> that owns no table. Its connection string is built from the
+    /// server's endpoint and the database name only, so the owner's credentials never reach the services.
     /// </summary>
     public static ApplicationDatabaseLogin AddApplicationDatabaseLogin(this IDistributedApplicationBuilder builder,
         IResourceBuilder<IResourceWithConnectionString> database)
@@ -23,8 +22,14 @@ public static class ApplicationDatabaseLoginExtensions
         // In the model (not only referenced) so the dashboard lists it and tests can build the same login.
         var password = builder.AddResource(
             ParameterResourceBuilderExtensions.CreateDefaultPasswordParameter(builder, ApplicationDatabaseLogin.PasswordParameter, special: false)).Resource;
+        var (endpoint, name) = database.Resource switch
+        {
+            HostPostgresResource host => (host.PrimaryEndpoint, host.DatabaseName),
+            PostgresDatabaseResource container => (container.Parent.PrimaryEndpoint, container.DatabaseName),
+            var other => throw new InvalidOperationException($"No application login for a database of type {other.GetType().Name}."),
+        };
         return new ApplicationDatabaseLogin(password, ReferenceExpression.Create(
-            $"{database.Resource.ConnectionStringExpression};Username={ApplicationDatabaseLogin.Role};Password={password}"));
+            $"Host={endpoint.Property(EndpointProperty.Host)};Port={endpoint.Property(EndpointProperty.Port)};Username={ApplicationDatabaseLogin.Role};Password={password};Database={name}"));
     }
 
     public static IResourceBuilder<T> WithApplicationDatabase<T>(this IResourceBuilder<T> service, ApplicationDatabaseLogin login)

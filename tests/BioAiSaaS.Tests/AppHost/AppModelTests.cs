@@ -51,6 +51,81 @@ public sealed class AppModelTests
             builder.Resources.OfType<ProjectResource>().Select(p => p.Name).Order());
     }
 
+    [Theory]
+    [InlineData("HostProcesses")]
+    [InlineData("Containers")]
+    public async Task Only_the_migration_runner_is_given_the_database_owners_password(string mode)
+    {
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.BioAiSaaS_AppHost>(
+            [$"--BackingServices:Mode={mode}"], TestContext.Current.CancellationToken);
+        var ownerPassword = builder.Resources.Single(r => r.Name == "postgres") switch
+        {
+            HostPostgresResource host => host.Password,
+            PostgresServerResource container => container.PasswordParameter,
+            var other => throw new InvalidOperationException(other.GetType().Name),
+        };
+        var appPassword = builder.Resources.OfType<ParameterResource>().Single(p => p.Name == ApplicationDatabaseLogin.PasswordParameter);
+
+        var migrations = await EnvironmentAsync(builder, "migrations");
+        var api = await EnvironmentAsync(builder, "api");
+        var worker = await EnvironmentAsync(builder, "worker");
+
+        Assert.True(Mentions(migrations, ownerPassword));
+        Assert.False(Mentions(api, ownerPassword));
+        Assert.False(Mentions(worker, ownerPassword));
+        Assert.True(Mentions(api, appPassword));
+        Assert.True(appPassword.Secret);
+    }
+
+    /// <summary>The environment a service would get, unevaluated (expressions stay expressions).</summary>
+    private static async Task<Dictionary<string, object>> EnvironmentAsync(IDistributedApplicationTestingBuilder builder, string service)
+    {
+        var resource = builder.Resources.Single(r => r.Name == service);
+        var context = new EnvironmentCallbackContext(builder.ExecutionContext, resource, [], TestContext.Current.CancellationToken);
+        foreach (var callback in resource.Annotations.OfType<EnvironmentCallbackAnnotation>())
+        {
+            await callback.Callback(context);
+        }
+        return context.EnvironmentVariables;
+    }
+
+    private static bool Mentions(Dictionary<string, object> environment, ParameterResource parameter) =>
+        environment.Values.Any(value => Mentions(value, parameter, depth: 0));
+
+    private static bool Mentions(object? value, ParameterResource parameter, int depth) => depth < 10 && value switch
+    {
+        ParameterResource p => p == parameter,
+        EndpointReference or EndpointReferenceExpression => false, // an address: no credentials in it
+        ReferenceExpression e => e.ValueProviders.Any(v => Mentions(v, parameter, depth + 1)),
+        IResourceWithConnectionString r => Mentions(r.ConnectionStringExpression, parameter, depth + 1),
+        ConnectionStringReference c => Mentions(c.Resource.ConnectionStringExpression, parameter, depth + 1),
+        IValueWithReferences v => v.References.Any(r => Mentions(r, parameter, depth + 1)),
+        _ => false,
+    };
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Mail_goes_to_smtp4dev_unless_an_SMTP_host_is_configured(bool smtpConfigured)
+    {
+        string[] args = smtpConfigured
+            ? ["--BackingServices:Mode=HostProcesses", "--Smtp:Host=relay.example.org"]
+            : ["--BackingServices:Mode=HostProcesses"];
+        await using var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.BioAiSaaS_AppHost>(
+            args, TestContext.Current.CancellationToken);
+
+        var mail = builder.Resources.SingleOrDefault(r => r.Name == "mail");
+        if (smtpConfigured)
+        {
+            Assert.Null(mail);
+        }
+        else
+        {
+            Assert.IsType<ExecutableResource>(mail);
+            Assert.Contains(mail.Annotations, a => a is HealthCheckAnnotation);
+        }
+    }
+
     private static void AssertContainers(IDistributedApplicationTestingBuilder builder)
     {
         var postgres = Assert.IsType<PostgresServerResource>(builder.Resources.Single(r => r.Name == "postgres"));
