@@ -38,6 +38,8 @@ public static class AuthenticationSetup
             .AddEntityFrameworkStores<BioDbContext>()
             .AddDefaultTokenProviders()
             .AddPasswordValidator<PasswordRules>();
+        // Replaces the store AddEntityFrameworkStores registered: recovery codes are stored hashed.
+        builder.Services.AddScoped<IUserStore<User>, HashedRecoveryCodesUserStore>();
         // Tests (and operators) may shorten lockout and similar settings.
         builder.Services.Configure<IdentityOptions>(builder.Configuration.GetSection("Identity"));
         builder.Services.Configure<DataProtectionTokenProviderOptions>(o => o.TokenLifespan = TimeSpan.FromHours(24));

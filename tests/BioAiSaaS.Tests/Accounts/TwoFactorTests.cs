@@ -4,6 +4,7 @@ using BioAiSaaS.Api.Accounts;
 using BioAiSaaS.Api.Auth;
 using BioAiSaaS.Api.TwoFactor;
 using BioAiSaaS.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace BioAiSaaS.Tests.Accounts;
 
@@ -53,12 +54,25 @@ public sealed class TwoFactorTests(StackFixture stack)
     public async Task A_recovery_code_signs_in_once()
     {
         var (user, _, recoveryCodes) = await EnableAsync("totp-recovery");
+        await using (var db = stack.CreateDbContext())
+        {
+            // Stored hashed: the database alone does not reveal a usable code.
+            var stored = await db.UserTokens.AsNoTracking().Where(t => t.UserId == user.Id && t.Name == "RecoveryCodes")
+                .Select(t => t.Value).SingleAsync(Ct);
+            Assert.Equal(10, stored!.Split(';').Length);
+            Assert.All(recoveryCodes, code => Assert.DoesNotContain(code, stored, StringComparison.OrdinalIgnoreCase));
+        }
 
         var tokens = await (await SecondFactorAsync(await SignInChallengeAsync(user), recoveryCode: recoveryCodes[0])).ReadAsync<TokenResponse>();
         Assert.False(string.IsNullOrEmpty(tokens.AccessToken));
 
         await (await SecondFactorAsync(await SignInChallengeAsync(user), recoveryCode: recoveryCodes[0])).AssertProblemAsync(HttpStatusCode.Unauthorized);
-        await (await SecondFactorAsync(await SignInChallengeAsync(user), recoveryCode: recoveryCodes[1])).ReadAsync<TokenResponse>();
+        // Typed in lower case, as people do.
+        await (await SecondFactorAsync(await SignInChallengeAsync(user), recoveryCode: recoveryCodes[1].ToLowerInvariant())).ReadAsync<TokenResponse>();
+        await using var after = stack.CreateDbContext();
+        var left = await after.UserTokens.AsNoTracking().Where(t => t.UserId == user.Id && t.Name == "RecoveryCodes")
+            .Select(t => t.Value).SingleAsync(Ct);
+        Assert.Equal(8, left!.Split(';').Length);
     }
 
     [Fact]
