@@ -16,7 +16,7 @@ public static class ExecutionsApi
         v1.MapPost("/executions", ExecuteAsync)
             .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
         v1.MapGet("/capabilities", (ProcessLauncher launcher, IsolationProbe probe) => TypedResults.Ok(new Capabilities(
-            Isolation: launcher.Isolated ? "bubblewrap" : "none",
+            Isolation: launcher.Isolated ? "bubblewrap+seccomp" : "none",
             Languages: [.. CodeSubmission.LanguageNames],
             PythonVersion: probe.PythonVersion)));
         return app;

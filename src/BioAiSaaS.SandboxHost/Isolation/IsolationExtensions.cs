@@ -8,6 +8,7 @@ public static class IsolationExtensions
     public static IHostApplicationBuilder AddSandboxIsolation(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<SandboxOptions>(SandboxOptions.Section);
+        builder.Services.AddSingleton<SeccompFilterFile>();
         builder.Services.AddSingleton<ProcessLauncher>();
         builder.Services.AddSingleton<CodeExecutor>();
         builder.Services.AddSingleton<IsolationProbe>();

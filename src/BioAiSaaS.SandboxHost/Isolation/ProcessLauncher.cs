@@ -6,8 +6,9 @@ using Microsoft.Extensions.Options;
 namespace BioAiSaaS.SandboxHost.Isolation;
 
 /// <summary>
-/// Builds the command line that runs one execution: rlimits (prlimit) around a drop to an unprivileged
-/// uid (setpriv) around bubblewrap's namespaces, with the interpreter reading the code from stdin.
+/// Builds the command line that runs one execution: a shell that opens the seccomp filter on descriptor 9 and
+/// execs rlimits (prlimit) around a drop to an unprivileged uid (setpriv) around bubblewrap's namespaces and
+/// seccomp filter, with the interpreter reading the code from stdin.
 /// </summary>
 public sealed class ProcessLauncher
 {
@@ -21,9 +22,14 @@ public sealed class ProcessLauncher
     /// <summary>bubblewrap's part of the command line is the same for every execution: built once, not per run.</summary>
     private readonly string[] _bubblewrap;
 
-    public ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvironment environment)
+    /// <summary>The descriptor bubblewrap reads the seccomp program from.</summary>
+    private const string SeccompDescriptor = "9";
+    private readonly SeccompFilterFile _seccomp;
+
+    public ProcessLauncher(IOptions<SandboxOptions> options, IHostEnvironment environment, SeccompFilterFile seccomp)
     {
         _options = options.Value;
+        _seccomp = seccomp;
         _runnerPath = Path.Combine(environment.ContentRootPath, "Isolation", "runner.py");
         _bubblewrap = BubblewrapArguments();
     }
@@ -32,7 +38,7 @@ public sealed class ProcessLauncher
 
     public ProcessStartInfo Create(ExecutionRequest request, int uid, string? unisolatedWorkspace)
     {
-        var start = new ProcessStartInfo(_options.PrlimitPath)
+        var start = new ProcessStartInfo(Isolated ? "/bin/sh" : _options.PrlimitPath)
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -44,6 +50,11 @@ public sealed class ProcessLauncher
         start.Environment["PATH"] = "/usr/bin:/bin";
 
         var args = start.ArgumentList;
+        if (Isolated)
+        {
+            // exec keeps the pid, so killing the execution's process tree still reaches everything below.
+            Add(args, "-c", $"exec \"$@\" {SeccompDescriptor}<\"$0\"", _seccomp.Path, _options.PrlimitPath);
+        }
         var cpu = request.TimeoutSeconds;
         // Soft CPU limit raises SIGXCPU (reported as timeout); the hard one a second later is the backstop.
         Add(args, $"--cpu={cpu}:{cpu + 1}", $"--as={_options.MemoryLimitBytes}", $"--nproc={_options.MaxProcesses}",
@@ -77,6 +88,7 @@ public sealed class ProcessLauncher
         var size = _options.WorkspaceSizeBytes.ToString(CultureInfo.InvariantCulture);
         Add(args, _options.BwrapPath,
             "--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL",
+            "--seccomp", SeccompDescriptor,
             "--ro-bind", "/usr", "/usr");
         // Debian is usr-merged: /bin, /lib … are symlinks into /usr; mirror whatever the host has.
         foreach (var dir in new[] { "bin", "sbin", "lib", "lib32", "lib64" })
