@@ -12,6 +12,8 @@ public static class SandboxApi
 public enum SandboxLanguage
 {
     [JsonStringEnumMemberName("python")] Python,
+    /// <summary>A bash script, for the command-line tools of the image; same isolation and limits.</summary>
+    [JsonStringEnumMemberName("bash")] Bash,
 }
 
 /// <summary>Which limit ended an execution. Null in a result means the code ended by itself.</summary>

@@ -115,7 +115,7 @@ public sealed class CodeExecutor : IDisposable
 
         stopwatch.Stop();
         var exitCode = process.ExitCode;
-        var termination = stop.Reason ?? Classify(exitCode);
+        var termination = stop.Reason ?? Classify(request.Language, exitCode);
         return new ExecutionResult(
             Succeeded: exitCode == 0 && termination is null,
             ExitCode: exitCode,
@@ -141,9 +141,10 @@ public sealed class CodeExecutor : IDisposable
     }
 
     /// <summary>Names the limit behind an exit the host did not cause itself.</summary>
-    public static Termination? Classify(int exitCode) => exitCode switch
+    public static Termination? Classify(SandboxLanguage language, int exitCode) => exitCode switch
     {
-        ProcessLauncher.MemoryExitCode => Termination.Memory,
+        // Only Python's runner turns a MemoryError into this status; a script may exit 86 on its own.
+        ProcessLauncher.MemoryExitCode when language == SandboxLanguage.Python => Termination.Memory,
         128 + 24 => Termination.Timeout, // SIGXCPU: the CPU-time limit
         > 128 => Termination.Killed,     // another signal: SIGKILL at a hard limit, SIGSEGV …
         _ => null,

@@ -15,6 +15,7 @@ public sealed class ProcessLauncher
     /// <summary>Exit status the runner uses for a MemoryError (see runner.py).</summary>
     public const int MemoryExitCode = 86;
     public const string WorkspacePath = "/workspace";
+    private const string BashPath = "/bin/bash";
     private const string RunnerMountPath = "/opt/bioaisaas/runner.py";
 
     private readonly SandboxOptions _options;
@@ -78,7 +79,20 @@ public sealed class ProcessLauncher
             }
         }
 
-        Add(args, _options.PythonPath, "-I", "-u", "-B", Isolated ? RunnerMountPath : _runnerPath);
+        switch (request.Language)
+        {
+            case SandboxLanguage.Python:
+                Add(args, _options.PythonPath, "-I", "-u", "-B", Isolated ? RunnerMountPath : _runnerPath);
+                break;
+            case SandboxLanguage.Bash:
+                // Like runner.py: take the whole script from stdin first, so commands in it that read stdin
+                // see an empty one instead of the rest of the script.
+                Add(args, BashPath, "--noprofile", "--norc", "-c",
+                    """f=$(mktemp) && cat >"$f" && exec /bin/bash --noprofile --norc "$f" </dev/null""");
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(request), request.Language, "No launcher for this language.");
+        }
         return start;
     }
 
