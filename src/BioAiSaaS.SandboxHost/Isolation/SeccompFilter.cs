@@ -113,9 +113,12 @@ public static class SeccompFilter
 /// </summary>
 public sealed class SeccompFilterFile : IDisposable
 {
+    private const string Prefix = "bioaisaas-seccomp-";
+
     public SeccompFilterFile()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"bioaisaas-seccomp-{Environment.ProcessId}.bpf");
+        RemoveLeftovers();
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"{Prefix}{Environment.ProcessId}.bpf");
         using var file = new FileStream(Path, new FileStreamOptions
         {
             Mode = FileMode.Create,
@@ -128,4 +131,24 @@ public sealed class SeccompFilterFile : IDisposable
     public string Path { get; }
 
     public void Dispose() => File.Delete(Path);
+
+    /// <summary>Files of hosts that were killed before they could delete theirs (their pid is gone).</summary>
+    private static void RemoveLeftovers()
+    {
+        foreach (var file in Directory.EnumerateFiles(System.IO.Path.GetTempPath(), Prefix + "*.bpf"))
+        {
+            var name = System.IO.Path.GetFileNameWithoutExtension(file);
+            if (int.TryParse(name.AsSpan(Prefix.Length), out var pid) && !Directory.Exists($"/proc/{pid}"))
+            {
+                try
+                {
+                    File.Delete(file);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Another user's, or already gone: not ours to worry about.
+                }
+            }
+        }
+    }
 }
