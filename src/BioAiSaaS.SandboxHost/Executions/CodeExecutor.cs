@@ -26,6 +26,7 @@ public sealed class CodeExecutor : IDisposable
     private readonly ProcessLauncher _launcher;
     private readonly SandboxOptions _options;
     private readonly ILogger<CodeExecutor> _logger;
+    private const int UidsPerSlot = 4;
     private readonly SemaphoreSlim _slots;
     private readonly System.Collections.Concurrent.ConcurrentQueue<int> _uids = new();
 
@@ -35,7 +36,10 @@ public sealed class CodeExecutor : IDisposable
         _options = options.Value;
         _logger = logger;
         _slots = new SemaphoreSlim(_options.MaxConcurrentExecutions);
-        for (var i = 0; i < _options.MaxConcurrentExecutions; i++)
+        // More uids than slots, handed out in turn, so a uid rests while its last namespace is torn down: a uid
+        // reused at once can meet its own dying processes under RLIMIT_NPROC ("bwrap: Can't fork for pid 1",
+        // 94 of 200 back-to-back launches by one uid, none when four took turns; docs/benchmarks.md).
+        for (var i = 0; i < _options.MaxConcurrentExecutions * UidsPerSlot; i++)
         {
             _uids.Enqueue(_options.FirstSandboxUid + i);
         }

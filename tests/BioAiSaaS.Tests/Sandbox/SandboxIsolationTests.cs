@@ -150,6 +150,24 @@ public sealed class SandboxIsolationTests(StackFixture stack)
         Assert.Equal("[] []\n", second.Stdout);
     }
 
+    [Fact]
+    public async Task Back_to_back_executions_on_every_slot_all_start()
+    {
+        // Four callers keep all four slots busy, so each uid is handed on the moment its execution ends.
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(async _ =>
+        {
+            var mine = new List<ExecutionResult>();
+            for (var i = 0; i < 15; i++)
+            {
+                mine.Add(await ExecuteAsync("pass"));
+            }
+            return mine;
+        }));
+
+        var failed = results.SelectMany(r => r).Where(r => !r.Succeeded).Select(r => r.Stderr.Trim()).ToList();
+        Assert.True(failed.Count == 0, $"{failed.Count} of 60 failed: {string.Join(" | ", failed.Distinct())}");
+    }
+
     [Theory]
     [InlineData("""{"language":"python","code":""}""", "code")]
     [InlineData("""{"language":"ruby","code":"puts 1"}""", "language")]
