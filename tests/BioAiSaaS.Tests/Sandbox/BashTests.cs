@@ -67,11 +67,6 @@ public sealed class BashTests(StackFixture stack)
         Assert.Equal("42\n", finished.Result!.Stdout);
     }
 
-    private async Task<ExecutionResult> ExecuteAsync(string code, int timeoutSeconds = 20)
-    {
-        var response = await stack.Sandbox.PostAsJsonAsync(SandboxApi.ExecutionsPath,
-            new ExecutionRequest(SandboxLanguage.Bash, code, timeoutSeconds), Ct);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<ExecutionResult>(Ct))!;
-    }
+    private Task<ExecutionResult> ExecuteAsync(string code, int timeoutSeconds = 20) =>
+        stack.Sandbox.ExecuteAsync(code, SandboxLanguage.Bash, timeoutSeconds);
 }

@@ -183,13 +183,8 @@ public sealed class SandboxIsolationTests(StackFixture stack)
         Assert.Contains(field, problem!.Errors.Keys);
     }
 
-    private async Task<ExecutionResult> ExecuteAsync(string code, int timeoutSeconds = 20)
-    {
-        var response = await stack.Sandbox.PostAsJsonAsync(SandboxApi.ExecutionsPath,
-            new ExecutionRequest(SandboxLanguage.Python, code, timeoutSeconds), TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<ExecutionResult>(TestContext.Current.CancellationToken))!;
-    }
+    private Task<ExecutionResult> ExecuteAsync(string code, int timeoutSeconds = 20) =>
+        stack.Sandbox.ExecuteAsync(code, SandboxLanguage.Python, timeoutSeconds);
 
     /// <summary>Processes still owned by any sandbox uid once the given time has passed (empty as soon as none are).</summary>
     private static async Task<List<int>> SandboxProcessesAfterAsync(TimeSpan within)

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.SandboxHost.Isolation;
 using BioAiSaaS.Tests.Infrastructure;
@@ -147,11 +145,5 @@ public sealed class SeccompTests(StackFixture stack)
         Assert.All(SeccompFilter.Denied.Values, nr => Assert.Contains(nr, constants));
     }
 
-    private async Task<ExecutionResult> ExecuteAsync(string code)
-    {
-        var response = await stack.Sandbox.PostAsJsonAsync(SandboxApi.ExecutionsPath,
-            new ExecutionRequest(SandboxLanguage.Python, code, 60), TestContext.Current.CancellationToken);
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        return (await response.Content.ReadFromJsonAsync<ExecutionResult>(TestContext.Current.CancellationToken))!;
-    }
+    private Task<ExecutionResult> ExecuteAsync(string code) => stack.Sandbox.ExecuteAsync(code, timeoutSeconds: 60);
 }
