@@ -43,7 +43,7 @@ public static class AccountApi
 
     private static async Task<Results<NoContent, ValidationProblem>> ChangePasswordAsync(
         ChangePasswordRequest request, HttpContext context, UserManager<User> users, TokenService tokens, AuditLog audit,
-        BioDbContext db, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var user = await users.RequireAsync(context.User);
         if (string.IsNullOrEmpty(request.NewPassword))
@@ -60,13 +60,7 @@ public static class AccountApi
                 : Problems.Invalid("newPassword", result);
         }
         // Every other device must sign in with the new password.
-        var current = context.User.SessionId();
-        var others = await db.Sessions.Where(s => s.UserId == user.Id && s.RevokedAt == null && s.Id != current)
-            .Select(s => s.Id).ToListAsync(cancellationToken);
-        foreach (var session in others)
-        {
-            await tokens.RevokeSessionAsync(session, "password_changed", cancellationToken);
-        }
+        await tokens.RevokeAllSessionsAsync(user.Id, "password_changed", cancellationToken, keep: context.User.SessionId());
         await audit.RecordAsync(AuditEventTypes.PasswordChanged, user.Id, cancellationToken: cancellationToken);
         return TypedResults.NoContent();
     }
@@ -104,7 +98,7 @@ public static class AccountApi
         {
             result = await users.ChangeEmailAsync(user, email, token);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             return Problems.Of(StatusCodes.Status409Conflict, "Address in use", "Another account uses this e-mail address.");
         }

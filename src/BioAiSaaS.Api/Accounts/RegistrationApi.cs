@@ -1,6 +1,7 @@
 using BioAiSaaS.Api.Audit;
 using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.RateLimiting;
+using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Identity;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Identity;
@@ -66,7 +67,7 @@ public static class RegistrationApi
         {
             created = await users.CreateAsync(user, request.Password);
         }
-        catch (DbUpdateException ex) when (ex.InnerException is Npgsql.PostgresException { SqlState: Npgsql.PostgresErrorCodes.UniqueViolation })
+        catch (DbUpdateException ex) when (ex.IsUniqueViolation())
         {
             created = IdentityResult.Failed(new IdentityError { Code = "DuplicateEmail" });
         }

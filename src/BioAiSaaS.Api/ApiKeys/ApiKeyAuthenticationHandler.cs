@@ -92,8 +92,10 @@ public sealed class ApiKeyAuthenticationHandler(
             await db.ApiKeys.Where(k => k.Id == found.Key.Id)
                 .ExecuteUpdateAsync(s => s.SetProperty(k => k.LastUsedAt, now), Context.RequestAborted);
         }
-        var verified = found.User.EmailConfirmed
-                       || await db.UserLogins.AnyAsync(l => l.UserId == found.User.Id && l.LoginProvider == WeChat.WeChatLogin.Provider, Context.RequestAborted);
+        // The logins are asked for only when the answer matters (no confirmed e-mail).
+        var hasWeChat = !found.User.EmailConfirmed
+            && await db.UserLogins.AnyAsync(l => l.UserId == found.User.Id && l.LoginProvider == WeChat.WeChatLogin.Provider, Context.RequestAborted);
+        var verified = AccountClaims.IsVerified(found.User, hasWeChat);
         return (new ValidatedApiKey(found.Key.Id, found.User.Id, found.Key.Scopes, verified, found.Key.ExpiresAt), null);
     }
 }

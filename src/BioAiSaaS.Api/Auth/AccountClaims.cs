@@ -13,8 +13,7 @@ public static class AccountClaims
     public const string Scope = "scope";
     public const string ApiKeyId = "api_key_id";
 
-    public static bool IsVerified(User user, IEnumerable<UserLoginInfo> logins) =>
-        user.EmailConfirmed || logins.Any(l => l.LoginProvider == WeChat.WeChatLogin.Provider);
+    public static bool IsVerified(User user, bool hasWeChatLogin) => user.EmailConfirmed || hasWeChatLogin;
 
     public static Guid? UserId(this ClaimsPrincipal principal) =>
         Guid.TryParse(principal.FindFirstValue(JwtRegisteredClaimNames.Sub) ?? principal.FindFirstValue(ClaimTypes.NameIdentifier), out var id)

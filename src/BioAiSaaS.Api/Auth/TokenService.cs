@@ -132,13 +132,19 @@ public sealed class TokenService(
         return session;
     }
 
-    /// <summary>Ends every session of a user (password reset, lock, deletion).</summary>
-    public async Task RevokeAllSessionsAsync(Guid userId, string reason, CancellationToken cancellationToken)
+    /// <summary>Ends every open session of a user (password reset or change, lock, deletion), except
+    /// <paramref name="keep"/>: one UPDATE, then a revocation marker per session it ended.</summary>
+    public async Task RevokeAllSessionsAsync(Guid userId, string reason, CancellationToken cancellationToken, Guid? keep = null)
     {
-        var open = await db.Sessions.Where(s => s.UserId == userId && s.RevokedAt == null).Select(s => s.Id).ToListAsync(cancellationToken);
-        foreach (var id in open)
+        var now = time.GetUtcNow();
+        var ended = await db.Database.SqlQuery<Guid>($"""
+            UPDATE user_sessions SET revoked_at = {now}, revoked_reason = {reason}
+             WHERE user_id = {userId} AND revoked_at IS NULL AND id IS DISTINCT FROM {keep}
+            RETURNING id AS "Value"
+            """).ToListAsync(cancellationToken);
+        foreach (var id in ended)
         {
-            await RevokeSessionAsync(id, reason, cancellationToken);
+            await revocations.RevokeSessionAsync(id);
         }
     }
 
@@ -154,7 +160,7 @@ public sealed class TokenService(
             new(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString()),
             new(JwtRegisteredClaimNames.AuthTime, authTime.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture), ClaimValueTypes.Integer64),
             new(JwtRegisteredClaimNames.Amr, session.Method),
-            new(AccountClaims.Verified, AccountClaims.IsVerified(user, logins) ? "true" : "false", ClaimValueTypes.Boolean),
+            new(AccountClaims.Verified, AccountClaims.IsVerified(user, logins.Any(l => l.LoginProvider == WeChat.WeChatLogin.Provider)) ? "true" : "false", ClaimValueTypes.Boolean),
         };
         if (user.Email is { } email)
         {

@@ -7,9 +7,9 @@ using StackExchange.Redis;
 namespace BioAiSaaS.Api.RateLimiting;
 
 /// <summary>The outcome of a limit check: allowed, or refused until <see cref="RetryAfter"/> has passed.</summary>
-public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter, string? Key)
+public readonly record struct RateLimitDecision(bool Allowed, TimeSpan RetryAfter)
 {
-    public static readonly RateLimitDecision Allow = new(true, TimeSpan.Zero, null);
+    public static readonly RateLimitDecision Allow = new(true, TimeSpan.Zero);
 }
 
 /// <summary>
@@ -64,7 +64,7 @@ public sealed class RedisRateLimiter(IConnectionMultiplexer redis, IOptionsMonit
             new { key = (RedisKey)redisKey, window = (long)window.TotalMilliseconds }))!;
         var count = (long)result[0];
         var ttl = TimeSpan.FromMilliseconds(Math.Max((long)result[1], 0));
-        return count <= permits ? RateLimitDecision.Allow : new RateLimitDecision(false, ttl, key);
+        return count <= permits ? RateLimitDecision.Allow : new RateLimitDecision(false, ttl);
     }
 
     private static string Hash(string account) =>

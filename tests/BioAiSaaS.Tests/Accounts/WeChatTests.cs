@@ -72,7 +72,7 @@ public sealed class WeChatTests(StackFixture stack)
         stack.WeChat.NextUser = NewWeChatUser(unionId: true);
         using var browser = Browser();
         var callback = await AuthorizeAtWeChatAsync(browser);
-        var cookies = browser.Handler.CookieContainer.GetCookieHeader(browser.Client.BaseAddress!.AppendPath("/api/auth/wechat/callback"));
+        var cookies = browser.Handler.CookieContainer.GetCookieHeader(new Uri(browser.Client.BaseAddress!, "/api/auth/wechat/callback"));
         Assert.Equal(HttpStatusCode.Redirect, (await browser.GetAsync(callback, Ct)).StatusCode);
 
         // Replaying the captured request, cookie and all.
@@ -232,9 +232,4 @@ public sealed class TestBrowser(Uri baseAddress) : IDisposable
         _client?.Dispose();
         Handler.Dispose();
     }
-}
-
-internal static class UriExtensions
-{
-    public static Uri AppendPath(this Uri baseAddress, string path) => new(baseAddress, path);
 }
