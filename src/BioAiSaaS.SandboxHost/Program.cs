@@ -1,5 +1,6 @@
 using BioAiSaaS.SandboxHost.Executions;
 using BioAiSaaS.SandboxHost.Isolation;
+using BioAiSaaS.SandboxHost.Sessions;
 
 // Runs untrusted code for the Worker. Holds no credentials and no database connection.
 var builder = WebApplication.CreateBuilder(args);
@@ -13,6 +14,7 @@ var app = builder.Build();
 app.UseExceptionHandler();
 app.UseStatusCodePages();
 app.MapExecutionsApi();
+app.MapSessionsApi();
 app.MapDefaultEndpoints();
 
 app.Run();

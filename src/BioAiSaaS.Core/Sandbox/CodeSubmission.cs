@@ -14,13 +14,18 @@ public sealed record CodeSubmission(string? Language, string? Code, int? Timeout
     public static IReadOnlyCollection<string> LanguageNames => LanguagesByName.Keys;
     public static readonly string SupportedLanguages = string.Join(", ", LanguagesByName.Keys);
 
-    public bool TryValidate(out ExecutionRequest request, out Dictionary<string, string[]> errors)
+    /// <summary>Checks every field; <paramref name="defaultLanguage"/> fills a missing language (a session's executions default to Python).</summary>
+    public bool TryValidate(out ExecutionRequest request, out Dictionary<string, string[]> errors,
+        SandboxLanguage? defaultLanguage = null)
     {
         errors = [];
-        var language = default(SandboxLanguage);
+        var language = defaultLanguage ?? default;
         if (string.IsNullOrWhiteSpace(Language))
         {
-            errors["language"] = [$"Required. Supported: {SupportedLanguages}."];
+            if (defaultLanguage is null)
+            {
+                errors["language"] = [$"Required. Supported: {SupportedLanguages}."];
+            }
         }
         else if (!LanguagesByName.TryGetValue(Language, out language))
         {

@@ -1,46 +1,46 @@
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.SandboxHost.Isolation;
+using BioAiSaaS.SandboxHost.Sessions;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.SandboxHost.Executions;
 
 public static class ExecutionsApi
 {
-    /// <summary>Generous for 64 KiB of code in JSON; anything larger is not a code submission.</summary>
-    private const long MaxRequestBodyBytes = 1 << 20;
-
     public static IEndpointRouteBuilder MapExecutionsApi(this IEndpointRouteBuilder app)
     {
         var v1 = app.MapGroup("/v1");
         v1.MapPost("/executions", ExecuteAsync)
-            .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes));
-        v1.MapGet("/capabilities", (ProcessLauncher launcher, IsolationProbe probe) => TypedResults.Ok(new Capabilities(
-            Isolation: launcher.Isolated ? "bubblewrap+seccomp" : "none",
-            Languages: [.. CodeSubmission.LanguageNames],
-            PythonVersion: probe.PythonVersion)));
+            .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(SandboxProblems.MaxCodeRequestBytes));
+        v1.MapGet("/capabilities", (ProcessLauncher launcher, IsolationProbe probe, IOptions<SandboxOptions> options) =>
+        {
+            var o = options.Value;
+            return TypedResults.Ok(new SandboxCapabilities(
+                Isolation: launcher.Isolated ? "bubblewrap+seccomp" : "none",
+                Languages: [.. CodeSubmission.LanguageNames.Where(l => l != "r" || probe.RVersion is not null)],
+                PythonVersion: probe.PythonVersion,
+                RVersion: probe.RVersion,
+                o.MaxSessions, o.MaxSessionsPerTenant, o.WarmSessions, o.IdleTimeoutSeconds, o.MaxLifetimeSeconds));
+        });
         return app;
     }
 
+    /// <summary>A one-shot execution: a fresh session from the pool, used once and ended.</summary>
     private static async Task<Results<Ok<ExecutionResult>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
-        CodeSubmission submission, CodeExecutor executor, HttpContext context, CancellationToken cancellationToken)
+        CodeSubmission submission, SessionManager sessions, IsolationProbe probe, HttpContext context, CancellationToken cancellationToken)
     {
-        if (!submission.TryValidate(out var request, out var errors))
+        if (!SandboxProblems.TryValidate(submission, probe, defaultLanguage: null, out var request, out var errors))
         {
             return TypedResults.ValidationProblem(errors);
         }
         try
         {
-            return TypedResults.Ok(await executor.ExecuteAsync(request, cancellationToken));
+            return TypedResults.Ok(await sessions.ExecuteOnceAsync(request, cancellationToken));
         }
-        catch (SandboxBusyException busy)
+        catch (Exception e) when (SandboxProblems.For(e, context) is { } problem)
         {
-            // The worker's resilience handler honours Retry-After when it retries.
-            context.Response.Headers.RetryAfter = "2";
-            return TypedResults.Problem(busy.Message, statusCode: StatusCodes.Status503ServiceUnavailable,
-                title: "The sandbox is at capacity");
+            return problem;
         }
     }
-
-    public sealed record Capabilities(string Isolation, string[] Languages, string? PythonVersion);
 }

@@ -1,26 +1,26 @@
 using System.Diagnostics;
 using System.Globalization;
-using BioAiSaaS.Core.Sandbox;
 using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.SandboxHost.Isolation;
 
 /// <summary>
-/// Builds the command line that runs one execution: a shell that opens the seccomp filter on descriptor 9 and
-/// execs rlimits (prlimit) around a drop to an unprivileged uid (setpriv) around bubblewrap's namespaces and
-/// seccomp filter, with the interpreter reading the code from stdin.
+/// Builds the command line of one session's kernel: a shell that opens the seccomp filter on descriptor 9 and
+/// the control channel on descriptor 3, then execs rlimits (prlimit) around a drop to the session's own
+/// unprivileged uid (setpriv) around bubblewrap's namespaces and seccomp filter around kernel.py.
 /// </summary>
 public sealed class ProcessLauncher
 {
-    /// <summary>Exit status the runner uses for a MemoryError (see runner.py).</summary>
+    /// <summary>Exit status the kernel uses when it runs out of memory itself (see kernel.py).</summary>
     public const int MemoryExitCode = 86;
     public const string WorkspacePath = "/workspace";
-    private const string BashPath = "/bin/bash";
-    private const string RunnerMountPath = "/opt/bioaisaas/runner.py";
+    private const string KernelMountPath = "/opt/bioaisaas/kernel.py";
+    /// <summary>Where R is, when Debian's r-base-core is installed; the kernel runs R scripts with it.</summary>
+    public const string RscriptPath = "/usr/bin/Rscript";
 
     private readonly SandboxOptions _options;
-    private readonly string _runnerPath;
-    /// <summary>bubblewrap's part of the command line is the same for every execution: built once, not per run.</summary>
+    private readonly string _kernelPath;
+    /// <summary>bubblewrap's part of the command line is the same for every session: built once.</summary>
     private readonly string[] _bubblewrap;
 
     /// <summary>The descriptor bubblewrap reads the seccomp program from.</summary>
@@ -31,15 +31,18 @@ public sealed class ProcessLauncher
     {
         _options = options.Value;
         _seccomp = seccomp;
-        _runnerPath = Path.Combine(environment.ContentRootPath, "Isolation", "runner.py");
+        _kernelPath = Path.Combine(environment.ContentRootPath, "Isolation", "kernel.py");
         _bubblewrap = BubblewrapArguments();
     }
 
     public bool Isolated => !_options.AllowUnisolated;
 
-    public ProcessStartInfo Create(ExecutionRequest request, int uid, string? unisolatedWorkspace)
+    /// <param name="uid">The host uid the session runs as (when the host is root).</param>
+    /// <param name="controlPath">The FIFO the kernel answers on (descriptor 3).</param>
+    /// <param name="unisolatedWorkspace">The workspace directory, only when running without isolation.</param>
+    public ProcessStartInfo CreateKernel(int uid, string controlPath, string? unisolatedWorkspace)
     {
-        var start = new ProcessStartInfo(Isolated ? "/bin/sh" : _options.PrlimitPath)
+        var start = new ProcessStartInfo("/bin/sh")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -51,24 +54,23 @@ public sealed class ProcessLauncher
         start.Environment["PATH"] = "/usr/bin:/bin";
 
         var args = start.ArgumentList;
-        if (Isolated)
-        {
-            // exec keeps the pid, so killing the execution's process tree still reaches everything below.
-            Add(args, "-c", $"exec \"$@\" {SeccompDescriptor}<\"$0\"", _seccomp.Path, _options.PrlimitPath);
-        }
-        var cpu = request.TimeoutSeconds;
-        // Soft CPU limit raises SIGXCPU (reported as timeout); the hard one a second later is the backstop.
+        // exec keeps the pid all the way down to bubblewrap, so killing that process ends the whole session.
+        Add(args, "-c", $"c=$1; f=$2; shift 2; exec \"$@\" 3>\"$c\" {SeccompDescriptor}<\"$f\"", "sh",
+            controlPath, Isolated ? _seccomp.Path : "/dev/null", _options.PrlimitPath);
+        // The CPU limit spans the session's life; each execution's own limit is a wall-clock one.
+        var cpu = _options.MaxLifetimeSeconds;
         Add(args, $"--cpu={cpu}:{cpu + 1}", $"--as={_options.MemoryLimitBytes}", $"--nproc={_options.MaxProcesses}",
             $"--nofile={_options.MaxOpenFiles}", $"--fsize={_options.FileSizeLimitBytes}", "--core=0", "--");
         if (Environment.IsPrivilegedProcess)
         {
-            // As root, drop to the slot's own uid; an unprivileged host already runs as a non-root user.
+            // As root, drop to the session's own uid; an unprivileged host already runs as a non-root user.
             Add(args, _options.SetprivPath, $"--reuid={uid}", $"--regid={uid}", "--clear-groups", "--no-new-privs", "--");
         }
 
         if (Isolated)
         {
             Add(args, _bubblewrap);
+            Add(args, _options.PythonPath, "-I", "-u", "-B", KernelMountPath, "--isolated");
         }
         else
         {
@@ -77,21 +79,7 @@ public sealed class ProcessLauncher
             {
                 start.Environment[name] = value;
             }
-        }
-
-        switch (request.Language)
-        {
-            case SandboxLanguage.Python:
-                Add(args, _options.PythonPath, "-I", "-u", "-B", Isolated ? RunnerMountPath : _runnerPath);
-                break;
-            case SandboxLanguage.Bash:
-                // Like runner.py: take the whole script from stdin first, so commands in it that read stdin
-                // see an empty one instead of the rest of the script.
-                Add(args, BashPath, "--noprofile", "--norc", "-c",
-                    """f=$(mktemp) && cat >"$f" && exec /bin/bash --noprofile --norc "$f" </dev/null""");
-                break;
-            default:
-                throw new ArgumentOutOfRangeException(nameof(request), request.Language, "No launcher for this language.");
+            Add(args, _options.PythonPath, "-I", "-u", "-B", _kernelPath);
         }
         return start;
     }
@@ -126,7 +114,7 @@ public sealed class ProcessLauncher
         Add(args, "--proc", "/proc", "--dev", "/dev",
             "--size", size, "--tmpfs", "/tmp",
             "--size", size, "--tmpfs", WorkspacePath,
-            "--ro-bind", _runnerPath, RunnerMountPath,
+            "--ro-bind", _kernelPath, KernelMountPath,
             // bubblewrap builds the new root on a tmpfs; freeze it so only /workspace and /tmp take writes.
             "--remount-ro", "/",
             "--chdir", WorkspacePath,
@@ -147,6 +135,8 @@ public sealed class ProcessLauncher
         ("LANG", "C.UTF-8"),
         ("MPLBACKEND", "Agg"),
         ("MPLCONFIGDIR", "/tmp/matplotlib"),
+        // Caches (fontconfig …) go to /tmp, not into the workspace the caller sees as the code's output.
+        ("XDG_CACHE_HOME", "/tmp/.cache"),
         // One BLAS thread: threads count against the process limit and there are only a few cores.
         ("OPENBLAS_NUM_THREADS", "1"),
         ("OMP_NUM_THREADS", "1"),

@@ -19,6 +19,7 @@ public sealed class SandboxOptions
     /// </summary>
     public bool AllowUnisolated { get; set; }
 
+    /// <summary>Executions running at once across all sessions (each takes a core while it computes).</summary>
     [Range(1, 256)] public int MaxConcurrentExecutions { get; set; } = 4;
     /// <summary>How long a request waits for a free slot before the host answers 503.</summary>
     [Range(0, 300)] public int QueueWaitSeconds { get; set; } = 10;
@@ -35,9 +36,26 @@ public sealed class SandboxOptions
     [Range(4, 4096)] public int MaxProcesses { get; set; } = 64;
     [Range(16, 65536)] public int MaxOpenFiles { get; set; } = 256;
 
+    /// <summary>Open sessions on this host; past it, creating one answers 503.</summary>
+    [Range(1, 4096)] public int MaxSessions { get; set; } = 32;
+    /// <summary>Open sessions per tenant; past it, creating one answers 429.</summary>
+    [Range(1, 4096)] public int MaxSessionsPerTenant { get; set; } = 8;
+    /// <summary>Kernels kept started, with the scientific stack imported, so that a new session is ready at once.</summary>
+    [Range(0, 256)] public int WarmSessions { get; set; } = 2;
+    /// <summary>A session unused this long is ended (OpenAI's code interpreter: 20 minutes).</summary>
+    [Range(10, 86_400)] public int IdleTimeoutSeconds { get; set; } = 20 * 60;
+    /// <summary>No session lives longer than this, busy or not; it is also the session's CPU-time limit.</summary>
+    [Range(60, 7 * 86_400)] public int MaxLifetimeSeconds { get; set; } = 4 * 3600;
+    /// <summary>After an interrupt (timeout, output cap, caller gone), how long a cell gets to stop before the session is killed.</summary>
+    [Range(1, 60)] public int InterruptGraceSeconds { get; set; } = 2;
+    /// <summary>How often idle and over-age sessions are looked for.</summary>
+    [Range(1, 3600)] public int SweepIntervalSeconds { get; set; } = 30;
+    /// <summary>Largest file accepted by <c>PUT /v1/sessions/{id}/files/{path}</c>.</summary>
+    [Range(1024, 4L << 30)] public long MaxUploadBytes { get; set; } = 64L << 20;
+
     /// <summary>
-    /// First of <see cref="MaxConcurrentExecutions"/> host uids the executions run as, one each, so the
-    /// process limit counts one execution's processes only and no execution runs as root.
+    /// First of the host uids sessions run as, one per session (handed out in turn, several per possible
+    /// session), so the process limit counts one session's processes only and no session runs as root.
     /// </summary>
     [Range(1000, int.MaxValue - 65536)] public int FirstSandboxUid { get; set; } = 200_000;
 }

@@ -91,7 +91,15 @@ public sealed class RunProcessor(
         var heartbeat = KeepLeaseAsync(claim, entry.Id, work, heartbeatStop.Token);
         try
         {
-            return await sandbox.ExecuteAsync(claim.Request, work.Token);
+            // A session of its own for the run, so a SandboxHost restart mid-run is survived by replay.
+            await using var session = await sandbox.OpenSessionAsync(
+                new CreateSessionRequest(Tenant: claim.Run.OwnerId.ToString()), work.Token);
+            return await session.ExecuteAsync(claim.Request, work.Token);
+        }
+        catch (SandboxRejectedException rejected) when (!work.IsCancellationRequested)
+        {
+            // The sandbox will refuse this run on every attempt (e.g. a language this host lacks).
+            await FinishAsync(claim, entry, store.FailAsync(claim, rejected.Message, CancellationToken.None));
         }
         catch (Exception ex) when (!work.IsCancellationRequested)
         {

@@ -1,5 +1,5 @@
 using BioAiSaaS.Core.Sandbox;
-using BioAiSaaS.SandboxHost.Executions;
+using BioAiSaaS.SandboxHost.Sessions;
 
 namespace BioAiSaaS.Tests.Sandbox;
 
@@ -53,13 +53,13 @@ public sealed class TerminationClassificationTests
     [InlineData(139, Termination.Killed)]  // SIGSEGV
     public void Exit_status_names_the_limit_that_ended_the_process(int exitCode, Termination? expected)
     {
-        Assert.Equal(expected, CodeExecutor.Classify(SandboxLanguage.Python, exitCode));
+        Assert.Equal(expected, SandboxSession.Classify(SandboxLanguage.Python, exitCode));
     }
 
     [Fact]
     public void A_bash_script_exiting_86_is_not_mistaken_for_running_out_of_memory()
     {
-        Assert.Null(CodeExecutor.Classify(SandboxLanguage.Bash, 86));
-        Assert.Equal(Termination.Killed, CodeExecutor.Classify(SandboxLanguage.Bash, 137));
+        Assert.Null(SandboxSession.Classify(SandboxLanguage.Bash, 86));
+        Assert.Equal(Termination.Killed, SandboxSession.Classify(SandboxLanguage.Bash, 137));
     }
 }

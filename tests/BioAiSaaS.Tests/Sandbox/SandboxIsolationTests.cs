@@ -51,7 +51,7 @@ public sealed class SandboxIsolationTests(StackFixture stack)
 
         var names = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(
-            ["HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PATH", "PWD"],
+            ["HOME", "LANG", "MPLBACKEND", "MPLCONFIGDIR", "OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "PATH", "PWD", "XDG_CACHE_HOME"],
             names);
     }
 

@@ -1,0 +1,126 @@
+using System.Collections.Concurrent;
+using BioAiSaaS.SandboxHost.Isolation;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.SandboxHost.Sessions;
+
+/// <summary>Thrown when the host has no room for another session (or another execution).</summary>
+public sealed class SandboxFullException(string message) : Exception(message);
+
+/// <summary>
+/// Keeps <see cref="SandboxOptions.WarmSessions"/> kernels started, each with the scientific stack imported,
+/// so a new session is handed one that is ready at once; refills in the background, one kernel at a time.
+/// Kernels are never reused: a kernel that served a session dies with it.
+/// </summary>
+public sealed class KernelPool : BackgroundService
+{
+    private readonly ProcessLauncher _launcher;
+    private readonly SandboxOptions _options;
+    private readonly ILogger<KernelPool> _logger;
+    private readonly ConcurrentQueue<SandboxKernel> _warm = new();
+    private readonly SemaphoreSlim _refill = new(0);
+    private readonly ConcurrentQueue<int> _uids = new();
+    private readonly string _directory;
+
+    public KernelPool(ProcessLauncher launcher, IOptions<SandboxOptions> options, ILogger<KernelPool> logger)
+    {
+        _launcher = launcher;
+        _options = options.Value;
+        _logger = logger;
+        // Twice as many uids as kernels can exist at once, handed out in turn, so a uid rests while its last
+        // namespace is torn down: a uid reused at once can meet its own dying processes under RLIMIT_NPROC
+        // ("bwrap: Can't fork for pid 1"; bench/nproc-reuse.sh).
+        var kernels = _options.MaxSessions + _options.MaxConcurrentExecutions + _options.WarmSessions + 1;
+        for (var i = 0; i < kernels * 2; i++)
+        {
+            _uids.Enqueue(_options.FirstSandboxUid + i);
+        }
+        _directory = Path.Combine(Path.GetTempPath(), $"bioaisaas-sandbox-{Environment.ProcessId}");
+        Directory.CreateDirectory(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute |
+            UnixFileMode.OtherExecute);
+    }
+
+    public int WarmCount => _warm.Count;
+
+    /// <summary>A ready kernel: a warm one when there is one, else one started now (a cold start).</summary>
+    public async Task<SandboxKernel> TakeAsync(CancellationToken cancellationToken)
+    {
+        while (_warm.TryDequeue(out var kernel))
+        {
+            _refill.Release();
+            if (!kernel.HasExited)
+            {
+                return kernel;
+            }
+            await kernel.DisposeAsync();
+        }
+        _refill.Release();
+        return await StartKernelAsync(cancellationToken);
+    }
+
+    /// <summary>Ends a kernel and gives its uid back once every process of the sandbox is gone.</summary>
+    public async ValueTask ReleaseAsync(SandboxKernel kernel)
+    {
+        await kernel.DisposeAsync();
+        _uids.Enqueue(kernel.Uid);
+    }
+
+    private async Task<SandboxKernel> StartKernelAsync(CancellationToken cancellationToken)
+    {
+        if (!_uids.TryDequeue(out var uid))
+        {
+            throw new SandboxFullException("Every sandbox uid is in use.");
+        }
+        try
+        {
+            return await SandboxKernel.StartAsync(_launcher, uid, _directory, cancellationToken);
+        }
+        catch
+        {
+            _uids.Enqueue(uid);
+            throw;
+        }
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            while (_warm.Count < _options.WarmSessions && !stoppingToken.IsCancellationRequested)
+            {
+                try
+                {
+                    _warm.Enqueue(await StartKernelAsync(stoppingToken));
+                }
+                catch (Exception e) when (e is KernelFailedException or SandboxFullException)
+                {
+                    _logger.LogWarning(e, "Could not start a warm kernel; retrying shortly");
+                    await Task.Delay(TimeSpan.FromSeconds(5), stoppingToken);
+                }
+            }
+            await _refill.WaitAsync(stoppingToken);
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        while (_warm.TryDequeue(out var kernel))
+        {
+            await kernel.DisposeAsync();
+        }
+    }
+
+    public override void Dispose()
+    {
+        _refill.Dispose();
+        try
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+        base.Dispose();
+    }
+}
