@@ -82,7 +82,7 @@ public sealed partial class WorkspaceFiles : IDisposable
             ?? throw errno switch
             {
                 Enosys => new PlatformNotSupportedException("openat2 needs Linux 5.6 or later."),
-                Enoent or Enotdir => new DirectoryNotFoundException($"Workspace '{rootPath}' does not exist."),
+                Enoent or Enotdir or Eloop => new DirectoryNotFoundException($"Workspace '{rootPath}' is not a directory (its last component may not be a link)."),
                 _ => new IOException($"Cannot open workspace '{rootPath}': {Marshal.GetPInvokeErrorMessage(errno)}", errno),
             };
     }
@@ -135,8 +135,13 @@ public sealed partial class WorkspaceFiles : IDisposable
         using var parent = OpenParent(segments, create: true, path)!;
         var name = segments[^1];
         var temp = $".upload-{Guid.NewGuid():N}.tmp";
-        var handle = OpenAt(parent, temp, OWronly | OCreat | OExcl | ONofollow | ONoctty, ResolveBeneath | ResolveNoSymlinks, out var errno, FileMode)
-            ?? throw Failure(errno, path);
+        SafeFileHandle? created;
+        int errno;
+        using (AsOwner())
+        {
+            created = OpenAt(parent, temp, OWronly | OCreat | OExcl | ONofollow | ONoctty, ResolveBeneath | ResolveNoSymlinks, out errno, FileMode);
+        }
+        var handle = created ?? throw Failure(errno, path);
         var stored = false;
         try
         {
@@ -155,7 +160,10 @@ public sealed partial class WorkspaceFiles : IDisposable
             }
             // Only the Created flag depends on this check, so a concurrent change in between harms nothing.
             var existed = Statx(parent, name, AtSymlinkNoFollow, 0, out _) == 0;
-            if (Renameat(parent, temp, parent, name) != 0) throw Failure(Marshal.GetLastPInvokeError(), path);
+            using (AsOwner())
+            {
+                if (Renameat(parent, temp, parent, name) != 0) throw Failure(Marshal.GetLastPInvokeError(), path);
+            }
             stored = true;
             return new WorkspaceWrite(written, !existed);
         }
@@ -165,7 +173,10 @@ public sealed partial class WorkspaceFiles : IDisposable
         }
         finally
         {
-            if (!stored) _ = Unlinkat(parent, temp, 0);
+            if (!stored)
+            {
+                using (AsOwner()) _ = Unlinkat(parent, temp, 0);
+            }
         }
     }
 
@@ -175,6 +186,7 @@ public sealed partial class WorkspaceFiles : IDisposable
         var segments = Normalize(path).Split('/');
         using var parent = OpenParent(segments, create: false, path);
         if (parent is null) return false;
+        using var owner = AsOwner();
         if (Unlinkat(parent, segments[^1], 0) == 0) return true;
         var errno = Marshal.GetLastPInvokeError();
         if (errno == Eisdir)
@@ -204,7 +216,7 @@ public sealed partial class WorkspaceFiles : IDisposable
         {
             if (entries.Count >= maxEntries) return;
             var relative = prefix + name;
-            if (relative.Length > MaxPathLength || Encoding.UTF8.GetByteCount(name) > MaxSegmentBytes) continue;
+            if (relative.Length > MaxPathLength) continue;
             if (type is not (DtDir or DtReg or DtUnknown)) continue;
             if (Statx(directory, name, AtSymlinkNoFollow, StatxBasicStats, out var stat) != 0) continue;
             if ((stat.Mode & SIfmt) == SIfdir)
@@ -251,7 +263,8 @@ public sealed partial class WorkspaceFiles : IDisposable
         foreach (var segment in segments.AsSpan(0, segments.Length - 1))
         {
             using var parent = directory;
-            var made = create && Mkdirat(parent, segment, DirectoryMode) == 0;
+            bool made;
+            using (AsOwner()) made = create && Mkdirat(parent, segment, DirectoryMode) == 0;
             if (create && !made && Marshal.GetLastPInvokeError() is var mkdirErrno && mkdirErrno != Eexist) throw Failure(mkdirErrno, path);
             directory = OpenAt(parent, segment, OPath | ODirectory, ResolveBeneath | ResolveNoSymlinks, out errno)!;
             if (directory is null) return !create && errno is Enoent or Enotdir ? null : throw Failure(errno, path);
@@ -267,7 +280,7 @@ public sealed partial class WorkspaceFiles : IDisposable
 
     private static SafeFileHandle? OpenAt(SafeFileHandle directory, string path, ulong flags, ulong resolve, out int errno, ulong mode = 0)
     {
-        var how = new OpenHow { Flags = flags | OCloexec, Mode = mode, Resolve = resolve };
+        var how = new OpenHow(flags | OCloexec, mode, resolve);
         for (var attempt = 0; ; attempt++)
         {
             var fd = Syscall(SysOpenat2, directory, path, ref how, (nuint)Marshal.SizeOf<OpenHow>());
@@ -290,13 +303,44 @@ public sealed partial class WorkspaceFiles : IDisposable
         _ => new IOException($"'{path}': {Marshal.GetPInvokeErrorMessage(errno)}", inner),
     };
 
-    [StructLayout(LayoutKind.Sequential)]
-    private struct OpenHow
+    /// <summary>
+    /// Creates, renames and removes as the session's uid. The workspace is a tmpfs mounted inside the sandbox's user
+    /// namespace, where root is not a mapped id: the kernel refuses root's creations there (EOVERFLOW). setfsuid is
+    /// per thread, so the scope must hold only synchronous calls.
+    /// </summary>
+    private FsIdentityScope AsOwner() => new(ownerUid);
+
+    private readonly ref struct FsIdentityScope
     {
-        public ulong Flags;
-        public ulong Mode;
-        public ulong Resolve;
+        private readonly int _previousUid = -1, _previousGid = -1;
+
+        public FsIdentityScope(int? uid)
+        {
+            if (uid is int id && Environment.IsPrivilegedProcess)
+            {
+                _previousGid = SetFsGid(id);
+                _previousUid = SetFsUid(id);
+            }
+        }
+
+        public void Dispose()
+        {
+            if (_previousUid >= 0)
+            {
+                _ = SetFsUid(_previousUid);
+                _ = SetFsGid(_previousGid);
+            }
+        }
     }
+
+    [LibraryImport("libc", EntryPoint = "setfsuid")]
+    private static partial int SetFsUid(int uid);
+
+    [LibraryImport("libc", EntryPoint = "setfsgid")]
+    private static partial int SetFsGid(int gid);
+
+    [StructLayout(LayoutKind.Sequential)]
+    private readonly record struct OpenHow(ulong Flags, ulong Mode, ulong Resolve);
 
     // struct statx is the same on every architecture, unlike struct stat: only the fields read here are declared.
     [StructLayout(LayoutKind.Explicit, Size = 256)]
