@@ -15,6 +15,8 @@ have bwrap || need_apt+=(bubblewrap)
 have prlimit || need_apt+=(util-linux)
 # The tests compute TOTP codes independently with oathtool (as an authenticator app would).
 have oathtool || need_apt+=(oathtool)
+# Optional for the product (the sandbox detects it), installed here so the R path is tested: 26 MB without recommends.
+have_pkg r-base-core || need_apt+=(r-base-core)
 for p in python3-numpy python3-pandas python3-scipy python3-biopython python3-matplotlib; do
   have_pkg "$p" || need_apt+=("$p")
 done

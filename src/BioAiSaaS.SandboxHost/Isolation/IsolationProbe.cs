@@ -1,5 +1,6 @@
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.SandboxHost.Sessions;
+using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.SandboxHost.Isolation;
 
@@ -8,7 +9,8 @@ namespace BioAiSaaS.SandboxHost.Isolation;
 /// scientific packages) and stops the host with a clear message when it does not. Also finds out whether
 /// the optional R is installed.
 /// </summary>
-public sealed class IsolationProbe(SessionManager sessions, ProcessLauncher launcher, ILogger<IsolationProbe> logger) : IHostedService
+public sealed class IsolationProbe(SessionManager sessions, ProcessLauncher launcher, IOptions<SandboxOptions> options,
+    ILogger<IsolationProbe> logger) : IHostedService
 {
     private const string ProbeCode = "import sys, numpy, pandas, scipy, Bio, matplotlib; print(sys.version.split()[0])";
 
@@ -39,7 +41,7 @@ public sealed class IsolationProbe(SessionManager sessions, ProcessLauncher laun
         }
         PythonVersion = result.Stdout.Trim();
 
-        if (File.Exists(ProcessLauncher.RscriptPath))
+        if (File.Exists(options.Value.RscriptPath))
         {
             var r = await sessions.ExecuteOnceAsync(new ExecutionRequest(SandboxLanguage.R,
                 "cat(R.version$major, R.version$minor, sep = '.')", 60), cancellationToken);

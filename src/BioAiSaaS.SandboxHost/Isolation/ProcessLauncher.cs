@@ -15,8 +15,6 @@ public sealed class ProcessLauncher
     public const int MemoryExitCode = 86;
     public const string WorkspacePath = "/workspace";
     private const string KernelMountPath = "/opt/bioaisaas/kernel.py";
-    /// <summary>Where R is, when Debian's r-base-core is installed; the kernel runs R scripts with it.</summary>
-    public const string RscriptPath = "/usr/bin/Rscript";
 
     private readonly SandboxOptions _options;
     private readonly string _kernelPath;
@@ -70,7 +68,7 @@ public sealed class ProcessLauncher
         if (Isolated)
         {
             Add(args, _bubblewrap);
-            Add(args, _options.PythonPath, "-I", "-u", "-B", KernelMountPath, "--isolated");
+            Add(args, _options.PythonPath, "-I", "-u", "-B", KernelMountPath, "--isolated", $"--rscript={_options.RscriptPath}");
         }
         else
         {
@@ -79,7 +77,7 @@ public sealed class ProcessLauncher
             {
                 start.Environment[name] = value;
             }
-            Add(args, _options.PythonPath, "-I", "-u", "-B", _kernelPath);
+            Add(args, _options.PythonPath, "-I", "-u", "-B", _kernelPath, $"--rscript={_options.RscriptPath}");
         }
         return start;
     }
@@ -107,7 +105,7 @@ public sealed class ProcessLauncher
         }
         // Only the few files of /etc the interpreter and its libraries read (BLAS alternatives, fonts).
         foreach (var path in new[] { "/etc/alternatives", "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-                     "/etc/fonts", "/etc/matplotlibrc", "/etc/localtime", "/etc/mime.types" })
+                     "/etc/fonts", "/etc/matplotlibrc", "/etc/localtime", "/etc/mime.types", "/etc/R" })
         {
             Add(args, "--ro-bind-try", path, path);
         }

@@ -12,6 +12,8 @@ public sealed class SandboxOptions
     [Required] public string BwrapPath { get; set; } = "/usr/bin/bwrap";
     [Required] public string PrlimitPath { get; set; } = "/usr/bin/prlimit";
     [Required] public string SetprivPath { get; set; } = "/usr/bin/setpriv";
+    /// <summary>R, when Debian's r-base-core is installed; optional: without it the host offers no R.</summary>
+    [Required] public string RscriptPath { get; set; } = "/usr/bin/Rscript";
 
     /// <summary>
     /// Development only: run code without bubblewrap (rlimits still apply) where namespaces are unavailable.
@@ -45,7 +47,7 @@ public sealed class SandboxOptions
     /// <summary>A session unused this long is ended (OpenAI's code interpreter: 20 minutes).</summary>
     [Range(10, 86_400)] public int IdleTimeoutSeconds { get; set; } = 20 * 60;
     /// <summary>No session lives longer than this, busy or not; it is also the session's CPU-time limit.</summary>
-    [Range(60, 7 * 86_400)] public int MaxLifetimeSeconds { get; set; } = 4 * 3600;
+    [Range(5, 7 * 86_400)] public int MaxLifetimeSeconds { get; set; } = 4 * 3600;
     /// <summary>After an interrupt (timeout, output cap, caller gone), how long a cell gets to stop before the session is killed.</summary>
     [Range(1, 60)] public int InterruptGraceSeconds { get; set; } = 2;
     /// <summary>How often idle and over-age sessions are looked for.</summary>

@@ -24,6 +24,8 @@ import traceback
 CONTROL_FD = 3
 WORKSPACE = os.getcwd()
 ISOLATED = "--isolated" in sys.argv
+RSCRIPT = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--rscript=")), "/usr/bin/Rscript")
+MEMORY_EXIT = 86
 MAX_VALUE_CHARS = 64 * 1024
 MAX_TABLE_ROWS = 50
 MAX_TABLE_COLUMNS = 100
@@ -49,7 +51,30 @@ pending_figures = []
 def on_interrupt(signum, frame):
     # Only a running cell is interrupted; a SIGINT that arrives between cells is dropped.
     if running:
+        if ISOLATED and os.getpid() == KERNEL_PID:
+            # First stop whatever the cell started (a fork bomb's spinners would otherwise starve this process
+            # of the CPU it needs to unwind before the host loses patience).
+            try:
+                os.kill(-1, signal.SIGKILL)
+            except OSError:
+                pass
+        arm_interrupt(frame)
         raise KeyboardInterrupt
+
+
+def arm_interrupt(frame):
+    # An interrupt raised where Python ignores exceptions (an at-fork hook, a __del__) is lost. A trace function
+    # raises it again at the next line of the cell's own code. Only there: Python drops a trace function that
+    # raises, so one raising inside an at-fork hook would be lost too. The kernel disarms it once the cell unwound.
+    def tracer(f, event, arg):
+        if event == "line" and f.f_code.co_filename.startswith("<cell "):
+            raise KeyboardInterrupt
+        return tracer
+
+    sys.settrace(tracer)
+    while frame is not None:
+        frame.f_trace = tracer
+        frame = frame.f_back
 
 
 signal.signal(signal.SIGINT, on_interrupt)
@@ -193,18 +218,29 @@ def end_other_processes():
     # Processes do not outlive their cell: whatever the code started (background jobs, a fork bomb) is
     # killed, so nothing keeps running or holds the session's process budget between cells. Inside the
     # sandbox's PID namespace kill(-1) reaches exactly the session's processes (never its init, never us).
-    if ISOLATED:
+    deadline = time.monotonic() + 1
+    while True:
+        reap_children()
+        if not ISOLATED:
+            return
         try:
+            # Succeeds while any process is left, zombies included (init reaps those it inherits).
             os.kill(-1, signal.SIGKILL)
-        except OSError:
-            pass
+        except ProcessLookupError:
+            return
+        if time.monotonic() > deadline:
+            return
+        time.sleep(0.001)
+
+
+def reap_children():
     while True:
         try:
             pid, _ = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            break
+            return
         if pid == 0:
-            break
+            return
 
 
 def write_script(cell, suffix, code):
@@ -230,10 +266,11 @@ def execute(request, namespace):
         elif language == "bash":
             result["exitCode"] = run_command(["/bin/bash", "--noprofile", "--norc"], write_script(cell, ".sh", code))
         elif language == "r":
-            result["exitCode"] = run_command(["/usr/bin/Rscript", "--vanilla"], write_script(cell, ".R", code))
+            result["exitCode"] = run_command([RSCRIPT, "--vanilla"], write_script(cell, ".R", code))
         else:
             raise ValueError(f"unknown language {language}")
     except BaseException as error:  # noqa: B036 — SystemExit and KeyboardInterrupt end the cell, not the kernel
+        sys.settrace(None)
         if os.getpid() != KERNEL_PID:
             os._exit(1)  # a child the code forked must never come back into the kernel's loop
         result["exitCode"] = error.code if isinstance(error, SystemExit) and isinstance(error.code, int) else 1
@@ -248,6 +285,7 @@ def execute(request, namespace):
             result["exitCode"] = 0
     finally:
         running = False
+        sys.settrace(None)
     if os.getpid() != KERNEL_PID:
         os._exit(0)
     result["durationMs"] = int((time.monotonic() - started) * 1000)
@@ -331,4 +369,8 @@ def main():
             reply({"id": request.get("id"), "error": {"type": "ProtocolError", "message": f"unknown op {op}"}})
 
 
-main()
+try:
+    main()
+except MemoryError:
+    # The kernel itself could not allocate (a cell left the session at its memory limit): say so and end.
+    os._exit(MEMORY_EXIT)

@@ -28,7 +28,16 @@ public sealed class SandboxKernel : IAsyncDisposable
         Uid = uid;
         Stdout = new OutputChannel(process.StandardOutput.BaseStream);
         Stderr = new OutputChannel(process.StandardError.BaseStream);
-        Exited = process.WaitForExitAsync();
+        Exited = RecordExitAsync();
+    }
+
+    private int? _exitCode;
+    private int _killed;
+
+    private async Task RecordExitAsync()
+    {
+        await _process.WaitForExitAsync();
+        _exitCode = _process.ExitCode;
     }
 
     public int Uid { get; }
@@ -36,7 +45,7 @@ public sealed class SandboxKernel : IAsyncDisposable
     public OutputChannel Stderr { get; }
     public Task Exited { get; }
     public bool HasExited => Exited.IsCompleted;
-    public int? ExitCode => HasExited ? _process.ExitCode : null;
+    public int? ExitCode => _exitCode;
     public string? PythonVersion { get; private set; }
 
     /// <summary>The kernel's own pid on the host, for interrupts.</summary>
@@ -162,7 +171,13 @@ public sealed class SandboxKernel : IAsyncDisposable
     }
 
     /// <summary>Ends the sandbox: bubblewrap's init dies with it, and with the init every process in the namespace.</summary>
-    public void Kill() => Kill(_process);
+    public void Kill()
+    {
+        if (!HasExited && Interlocked.Exchange(ref _killed, 1) == 0)
+        {
+            Kill(_process);
+        }
+    }
 
     private static void Kill(Process process)
     {

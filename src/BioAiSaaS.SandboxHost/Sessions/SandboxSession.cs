@@ -163,6 +163,7 @@ public sealed class SandboxSession(string id, string? tenant, SandboxKernel kern
     /// <summary>Remembers the first reason a cell was stopped and escalates to a kill when an interrupt is ignored.</summary>
     private sealed class StopReason(SandboxKernel kernel, TimeSpan grace)
     {
+        private static readonly TimeSpan RepeatInterval = TimeSpan.FromMilliseconds(200);
         private int _stopping;
         private volatile bool _done;
 
@@ -178,14 +179,25 @@ public sealed class SandboxSession(string id, string? tenant, SandboxKernel kern
                 return;
             }
             Reason = reason;
-            kernel.Interrupt();
-            _ = Task.Delay(grace).ContinueWith(_ =>
+            _ = EscalateAsync();
+        }
+
+        /// <summary>
+        /// Interrupts again and again (an interrupt can land where Python ignores exceptions, such as an at-fork
+        /// hook), then kills the session once the grace period is over.
+        /// </summary>
+        private async Task EscalateAsync()
+        {
+            var deadline = DateTime.UtcNow + grace;
+            while (!_done && DateTime.UtcNow < deadline)
             {
-                if (!_done)
-                {
-                    kernel.Kill();
-                }
-            }, TaskScheduler.Default);
+                kernel.Interrupt();
+                await Task.Delay(RepeatInterval);
+            }
+            if (!_done)
+            {
+                kernel.Kill();
+            }
         }
 
         public void Kill(Termination reason)

@@ -58,7 +58,7 @@ public sealed partial class WorkspaceFiles : IDisposable
         ONofollow = 0x2_0000, OCloexec = 0x8_0000, OPath = 0x20_0000;
     private const ulong ResolveNoMagicLinks = 0x02, ResolveNoSymlinks = 0x04, ResolveBeneath = 0x08, ResolveInRoot = 0x10;
     private const int AtFdCwd = -100, AtSymlinkNoFollow = 0x100, AtRemoveDir = 0x200, AtEmptyPath = 0x1000;
-    private const int Enoent = 2, Eintr = 4, Eagain = 11, Eexist = 17, Exdev = 18, Enotdir = 20, Eisdir = 21, Efbig = 27,
+    private const int Eperm = 1, Eacces = 13, Enoent = 2, Eintr = 4, Eagain = 11, Eexist = 17, Exdev = 18, Enotdir = 20, Eisdir = 21, Efbig = 27,
         Enospc = 28, Enametoolong = 36, Enosys = 38, Enotempty = 39, Eloop = 40, Edquot = 122;
     private const ushort SIfmt = 0xF000, SIfreg = 0x8000, SIfdir = 0x4000;
     private const byte DtUnknown = 0, DtDir = 4, DtReg = 8;
@@ -294,6 +294,8 @@ public sealed partial class WorkspaceFiles : IDisposable
     private static Exception Failure(int errno, string path, Exception? inner = null) => errno switch
     {
         Eloop or Exdev => new WorkspacePathException($"'{path}' leads through a symbolic link that is not followed here."),
+        // The session's own code set these modes; the host acts as the session's user and respects them.
+        Eacces or Eperm => new WorkspacePathException($"The session's file permissions do not allow this on '{path}'."),
         Enotdir => new WorkspacePathException($"A parent of '{path}' is not a directory."),
         Eisdir => new WorkspacePathException($"'{path}' is a directory."),
         Enotempty => new WorkspacePathException($"'{path}' is a directory that is not empty."),

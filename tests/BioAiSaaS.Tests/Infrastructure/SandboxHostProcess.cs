@@ -14,10 +14,10 @@ public sealed partial class SandboxHostProcess : IAsyncDisposable
     private readonly StringBuilder _log = new();
     private readonly TaskCompletionSource<Uri> _listening = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    private SandboxHostProcess(IReadOnlyDictionary<string, string> environment)
+    private SandboxHostProcess(IReadOnlyDictionary<string, string> environment, int port)
     {
         var start = new ProcessStartInfo("dotnet",
-            [Path.Combine(AppContext.BaseDirectory, "BioAiSaaS.SandboxHost.dll"), "--urls", "http://127.0.0.1:0"])
+            [Path.Combine(AppContext.BaseDirectory, "BioAiSaaS.SandboxHost.dll"), "--urls", $"http://127.0.0.1:{port}"])
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -35,7 +35,16 @@ public sealed partial class SandboxHostProcess : IAsyncDisposable
         _process.BeginErrorReadLine();
     }
 
-    public static SandboxHostProcess Start(IReadOnlyDictionary<string, string> environment) => new(environment);
+    /// <summary>Starts the host with <paramref name="environment"/>; <paramref name="port"/> 0 for any free port, a fixed one to start a second host where a first one was.</summary>
+    public static SandboxHostProcess Start(IReadOnlyDictionary<string, string> environment, int port = 0) => new(environment, port);
+
+    /// <summary>A loopback port free right now.</summary>
+    public static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+    }
 
     public string Log
     {

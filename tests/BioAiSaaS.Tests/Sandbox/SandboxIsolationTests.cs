@@ -74,6 +74,35 @@ public sealed class SandboxIsolationTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Code_cannot_read_host_secrets_or_other_processes_environments()
+    {
+        var result = await ExecuteAsync("""
+            import os
+            def attempt(path):
+                try:
+                    with open(path, 'rb') as f:
+                        return 'read:' + f.read().decode(errors='replace').replace('\0', ' ')
+                except OSError as e:
+                    return 'refused:' + type(e).__name__
+            print(attempt('/etc/shadow'))
+            print(attempt('/root/.bashrc'))
+            print(os.path.exists('/home'), os.path.exists('/root'), os.path.exists('/var/lib/postgresql'))
+            print(sorted(p for p in os.listdir('/proc') if p.isdigit()) == ['1', str(os.getpid())] or sorted(p for p in os.listdir('/proc') if p.isdigit()))
+            print(attempt('/proc/1/environ'))
+            """);
+
+        var lines = result.Stdout.Split('\n');
+        Assert.Equal("refused:FileNotFoundError", lines[0]);
+        Assert.Equal("refused:FileNotFoundError", lines[1]);
+        Assert.Equal("False False False", lines[2]);
+        Assert.Equal("True", lines[3]); // only the sandbox's init and the code itself: no host process is visible
+        // The sandbox's own init has no environment worth having: nothing from the host, no secrets.
+        Assert.DoesNotContain("ConnectionStrings", lines[4], StringComparison.Ordinal);
+        Assert.DoesNotContain("Password", lines[4], StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("DOTNET", lines[4], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Infinite_loop_ends_as_timeout_within_its_limit()
     {
         var result = await ExecuteAsync("while True:\n    pass", timeoutSeconds: 2);
@@ -98,6 +127,7 @@ public sealed class SandboxIsolationTests(StackFixture stack)
     {
         var result = await ExecuteAsync("""
             import os
+            print(os.getuid(), flush=True)
             while True:
                 try:
                     os.fork()
@@ -107,7 +137,8 @@ public sealed class SandboxIsolationTests(StackFixture stack)
 
         Assert.False(result.Succeeded);
         Assert.NotNull(result.Termination);
-        Assert.Empty(await SandboxProcessesAfterAsync(TimeSpan.FromSeconds(5)));
+        var uid = int.Parse(result.Stdout.Split('\n')[0], System.Globalization.CultureInfo.InvariantCulture);
+        Assert.Empty(await ProcessesOfAfterAsync(uid, TimeSpan.FromSeconds(5)));
         var next = await ExecuteAsync("print('still serving')");
         Assert.Equal("still serving\n", next.Stdout);
     }
@@ -115,18 +146,23 @@ public sealed class SandboxIsolationTests(StackFixture stack)
     [Fact]
     public async Task Execution_abandoned_by_its_caller_is_killed_at_once()
     {
-        using var impatient = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+        using var impatient = new CancellationTokenSource();
+        // A sleep of an odd length, so the test can find the execution's process (and its uid) on the host.
+        var duration = $"60.{Random.Shared.Next(100_000, 999_999)}";
+        var call = stack.Sandbox.PostAsJsonAsync(SandboxApi.ExecutionsPath,
+            new ExecutionRequest(SandboxLanguage.Python, $"import subprocess\nsubprocess.run(['sleep', '{duration}'])", 120), impatient.Token);
+        var uid = await UidOfProcessAsync($"sleep\0{duration}\0", TimeSpan.FromSeconds(30));
 
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => stack.Sandbox.PostAsJsonAsync(SandboxApi.ExecutionsPath,
-            new ExecutionRequest(SandboxLanguage.Python, "import time\ntime.sleep(60)", 120), impatient.Token));
+        await impatient.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => call);
 
-        Assert.Empty(await SandboxProcessesAfterAsync(TimeSpan.FromSeconds(5)));
+        Assert.Empty(await ProcessesOfAfterAsync(uid, TimeSpan.FromSeconds(5)));
     }
 
     [Fact]
-    public async Task Printing_100_megabytes_ends_as_output_limit_with_capped_output()
+    public async Task Printing_a_gigabyte_ends_as_output_limit_with_capped_output()
     {
-        var result = await ExecuteAsync("import sys\nchunk = 'x' * 1024 * 1024\nfor _ in range(100):\n    sys.stdout.write(chunk)",
+        var result = await ExecuteAsync("import sys\nchunk = 'x' * 1024 * 1024\nfor _ in range(1024):\n    sys.stdout.write(chunk)",
             timeoutSeconds: 60);
 
         Assert.False(result.Succeeded);
@@ -144,10 +180,10 @@ public sealed class SandboxIsolationTests(StackFixture stack)
             open("/tmp/scratch", "w").write("x")
             print(sorted(os.listdir(".")))
             """);
-        var second = await ExecuteAsync("import os\nprint(os.listdir('.'), os.listdir('/tmp'))");
+        var second = await ExecuteAsync("import os\nprint(os.listdir('.'), os.path.exists('/tmp/scratch'))");
 
         Assert.Equal("['result.csv']\n", first.Stdout);
-        Assert.Equal("[] []\n", second.Stdout);
+        Assert.Equal("[] False\n", second.Stdout);
     }
 
     [Fact]
@@ -186,23 +222,48 @@ public sealed class SandboxIsolationTests(StackFixture stack)
     private Task<ExecutionResult> ExecuteAsync(string code, int timeoutSeconds = 20) =>
         stack.Sandbox.ExecuteAsync(code, SandboxLanguage.Python, timeoutSeconds);
 
-    /// <summary>Processes still owned by any sandbox uid once the given time has passed (empty as soon as none are).</summary>
-    private static async Task<List<int>> SandboxProcessesAfterAsync(TimeSpan within)
+    /// <summary>Processes still owned by the uid once the given time has passed (empty as soon as none are).</summary>
+    private static async Task<List<int>> ProcessesOfAfterAsync(int uid, TimeSpan within)
     {
+        Assert.InRange(uid, FirstSandboxUid, FirstSandboxUid + 4096);
         var deadline = DateTime.UtcNow + within;
         while (true)
         {
-            var left = Directory.EnumerateDirectories("/proc")
-                .Select(dir => (Dir: dir, Pid: int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0))
-                .Where(p => p.Pid > 0 && OwnerUid(p.Dir) is >= FirstSandboxUid and < FirstSandboxUid + 256)
-                .Select(p => p.Pid)
-                .ToList();
+            var left = HostProcesses().Where(p => OwnerUid(p.Dir) == uid).Select(p => p.Pid).ToList();
             if (left.Count == 0 || DateTime.UtcNow > deadline)
             {
                 return left;
             }
             await Task.Delay(100, TestContext.Current.CancellationToken);
         }
+    }
+
+    private static IEnumerable<(string Dir, int Pid)> HostProcesses() => Directory.EnumerateDirectories("/proc")
+        .Select(dir => (Dir: dir, Pid: int.TryParse(Path.GetFileName(dir), out var pid) ? pid : 0))
+        .Where(p => p.Pid > 0);
+
+    /// <summary>The uid of the first host process whose command line is exactly <paramref name="cmdline"/> (NUL-separated).</summary>
+    private static async Task<int> UidOfProcessAsync(string cmdline, TimeSpan within)
+    {
+        var deadline = DateTime.UtcNow + within;
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var (dir, _) in HostProcesses())
+            {
+                try
+                {
+                    if (File.ReadAllText(Path.Combine(dir, "cmdline")) == cmdline)
+                    {
+                        return OwnerUid(dir);
+                    }
+                }
+                catch (IOException)
+                {
+                }
+            }
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        throw new TimeoutException($"No process ran '{cmdline}'.");
     }
 
     private static int OwnerUid(string procDir)
