@@ -38,7 +38,8 @@ public sealed class ProcessLauncher
     /// <param name="uid">The host uid the session runs as (when the host is root).</param>
     /// <param name="controlPath">The FIFO the kernel answers on (descriptor 3).</param>
     /// <param name="unisolatedWorkspace">The workspace directory, only when running without isolation.</param>
-    public ProcessStartInfo CreateKernel(int uid, string controlPath, string? unisolatedWorkspace)
+    /// <param name="preload">Import the scientific stack before answering ready (pooled kernels).</param>
+    public ProcessStartInfo CreateKernel(int uid, string controlPath, string? unisolatedWorkspace, bool preload)
     {
         var start = new ProcessStartInfo("/bin/sh")
         {
@@ -68,7 +69,6 @@ public sealed class ProcessLauncher
         if (Isolated)
         {
             Add(args, _bubblewrap);
-            Add(args, _options.PythonPath, "-I", "-u", "-B", KernelMountPath, "--isolated", $"--rscript={_options.RscriptPath}");
         }
         else
         {
@@ -77,7 +77,15 @@ public sealed class ProcessLauncher
             {
                 start.Environment[name] = value;
             }
-            Add(args, _options.PythonPath, "-I", "-u", "-B", _kernelPath, $"--rscript={_options.RscriptPath}");
+        }
+        Add(args, _options.PythonPath, "-I", "-u", "-B", Isolated ? KernelMountPath : _kernelPath, $"--rscript={_options.RscriptPath}");
+        if (Isolated)
+        {
+            Add(args, "--isolated");
+        }
+        if (preload)
+        {
+            Add(args, "--preload");
         }
         return start;
     }

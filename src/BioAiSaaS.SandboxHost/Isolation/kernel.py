@@ -20,10 +20,14 @@ import subprocess
 import sys
 import time
 import traceback
+import warnings
 
 CONTROL_FD = 3
 WORKSPACE = os.getcwd()
 ISOLATED = "--isolated" in sys.argv
+# A pooled kernel imports the scientific stack before any code arrives; one started on demand (the pool was
+# empty) does not, so it is ready in milliseconds and the cells import what they use.
+PRELOAD = "--preload" in sys.argv
 RSCRIPT = next((a.split("=", 1)[1] for a in sys.argv if a.startswith("--rscript=")), "/usr/bin/Rscript")
 MEMORY_EXIT = 86
 MAX_VALUE_CHARS = 64 * 1024
@@ -88,11 +92,21 @@ def preload():
     import Bio  # noqa: F401
     import matplotlib
     matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    import matplotlib.pyplot  # noqa: F401
+    hook_show()
+
+
+def hook_show():
+    # plt.show() hands the figures over as artifacts at once. Where pyplot was imported by a cell (a kernel
+    # without preload), the hook arrives after that cell; its figures are still taken at the cell's end.
+    plt = sys.modules.get("matplotlib.pyplot")
+    if plt is None or getattr(plt.show, "_bioaisaas", False):
+        return
 
     def show(*args, **kwargs):
         capture_figures(plt)
 
+    show._bioaisaas = True
     plt.show = show
 
 
@@ -312,6 +326,7 @@ def finish(result, value, before):
     if plt is not None:
         try:
             capture_figures(plt)
+            hook_show()
         except BaseException:
             pass
     artifacts = []
@@ -353,7 +368,10 @@ def marker(request):
 
 def main():
     namespace = {"__name__": "__main__", "__builtins__": __builtins__}
-    preload()
+    # Agg cannot show a window; the figures become artifacts instead, so the warning would only be noise.
+    warnings.filterwarnings("ignore", message=".*non-interactive.*cannot be shown")
+    if PRELOAD:
+        preload()
     reply({"ready": True, "python": sys.version.split()[0]})
     for line in requests:
         request = json.loads(line)

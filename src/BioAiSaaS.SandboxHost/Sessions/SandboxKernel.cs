@@ -54,8 +54,8 @@ public sealed class SandboxKernel : IAsyncDisposable
     /// <summary>The session's workspace as the host sees it (through the kernel's mount namespace when isolated).</summary>
     public string WorkspaceRoot { get; private set; } = "";
 
-    /// <summary>Starts a kernel and waits until it has imported the scientific stack and said it is ready.</summary>
-    public static async Task<SandboxKernel> StartAsync(ProcessLauncher launcher, int uid, string fifoDirectory,
+    /// <summary>Starts a kernel and waits until it is ready (with <paramref name="preload"/>, once it has imported the scientific stack).</summary>
+    public static async Task<SandboxKernel> StartAsync(ProcessLauncher launcher, int uid, string fifoDirectory, bool preload,
         CancellationToken cancellationToken)
     {
         // A private directory per kernel: the control FIFO (and, without isolation, the workspace) live there.
@@ -75,13 +75,13 @@ public sealed class SandboxKernel : IAsyncDisposable
             File.SetUnixFileMode(workspace, (UnixFileMode)0b111_111_111);
         }
 
-        var process = Process.Start(launcher.CreateKernel(uid, fifo, workspace))
+        var process = Process.Start(launcher.CreateKernel(uid, fifo, workspace, preload))
                       ?? throw new KernelFailedException("The kernel process did not start.");
         try
         {
             // Opening the FIFO's read end waits for the kernel's shell to open the write end. Holding only the
             // read end means the channel ends exactly when the last writer inside the sandbox is gone.
-            var open = Task.Run(() => new FileStream(fifo, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, bufferSize: 0));
+            var open = Task.Run(() => OpenControl(fifo));
             if (await Task.WhenAny(open, process.WaitForExitAsync(cancellationToken)) != open)
             {
                 ReleaseBlockedOpen(fifo);
@@ -189,6 +189,19 @@ public sealed class SandboxKernel : IAsyncDisposable
         {
             // Already exited.
         }
+    }
+
+    /// <summary>
+    /// The FIFO's read end as a pipe stream: its reads wait on epoll like the stdout and stderr pipes do. A FileStream's
+    /// reads would each hold a thread-pool thread for the session's whole life, and with a few sessions starve the
+    /// pool (requests then waited ~1 s for the pool to grow).
+    /// </summary>
+    private static System.IO.Pipes.AnonymousPipeClientStream OpenControl(string fifo)
+    {
+        using var file = File.OpenHandle(fifo, FileMode.Open, FileAccess.Read);
+        var pipe = new Microsoft.Win32.SafeHandles.SafePipeHandle(file.DangerousGetHandle(), ownsHandle: true);
+        file.SetHandleAsInvalid();
+        return new System.IO.Pipes.AnonymousPipeClientStream(System.IO.Pipes.PipeDirection.In, pipe);
     }
 
     /// <summary>Unblocks a read-end open that no kernel will ever meet, by meeting it from the host.</summary>
