@@ -6,9 +6,13 @@ namespace BioAiSaaS.SandboxHost.Isolation;
 internal static partial class Native
 {
     public const int SigInt = 2;
+    public const int PriorityProcess = 0;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]
     public static partial int Kill(int pid, int signal);
+
+    [LibraryImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    public static partial int SetPriority(int which, int who, int priority);
 
     [LibraryImport("libc", EntryPoint = "mkfifo", StringMarshalling = StringMarshalling.Utf8, SetLastError = true)]
     public static partial int MakeFifo(string path, uint mode);

@@ -55,7 +55,13 @@ public sealed class ProcessLauncher
         var args = start.ArgumentList;
         // exec keeps the pid all the way down to bubblewrap, so killing that process ends the whole session.
         Add(args, "-c", $"c=$1; f=$2; shift 2; exec \"$@\" 3>\"$c\" {SeccompDescriptor}<\"$f\"", "sh",
-            controlPath, Isolated ? _seccomp.Path : "/dev/null", _options.PrlimitPath);
+            controlPath, Isolated ? _seccomp.Path : "/dev/null");
+        if (preload)
+        {
+            // Warming a pooled kernel (importing the stack) must not take CPU from cells that are running.
+            Add(args, "/usr/bin/nice", "-n", "10");
+        }
+        Add(args, _options.PrlimitPath);
         // The CPU limit spans the session's life; each execution's own limit is a wall-clock one.
         var cpu = _options.MaxLifetimeSeconds;
         Add(args, $"--cpu={cpu}:{cpu + 1}", $"--as={_options.MemoryLimitBytes}", $"--nproc={_options.MaxProcesses}",

@@ -20,6 +20,7 @@ public sealed class KernelPool : BackgroundService
     private readonly ConcurrentQueue<SandboxKernel> _warm = new();
     private readonly SemaphoreSlim _refill = new(0);
     private readonly ConcurrentQueue<int> _uids = new();
+    private readonly ConcurrentDictionary<Task, bool> _teardowns = new();
     private readonly string _directory;
 
     public KernelPool(ProcessLauncher launcher, IOptions<SandboxOptions> options, ILogger<KernelPool> logger)
@@ -53,6 +54,8 @@ public sealed class KernelPool : BackgroundService
             _refill.Release();
             if (!kernel.HasExited)
             {
+                // Warmed at low priority so a refill never slows running cells; the session runs at normal priority.
+                kernel.RaisePriority();
                 return kernel;
             }
             await kernel.DisposeAsync();
@@ -61,8 +64,19 @@ public sealed class KernelPool : BackgroundService
         return await StartKernelAsync(preload: false, cancellationToken);
     }
 
-    /// <summary>Ends a kernel and gives its uid back once every process of the sandbox is gone.</summary>
-    public async ValueTask ReleaseAsync(SandboxKernel kernel)
+    /// <summary>
+    /// Kills a kernel at once; tearing its namespaces down (tens of milliseconds) and giving its uid back happen
+    /// in the background, off the caller's response.
+    /// </summary>
+    public void Release(SandboxKernel kernel)
+    {
+        kernel.Kill();
+        var teardown = TearDownAsync(kernel);
+        _teardowns[teardown] = true;
+        _ = teardown.ContinueWith(t => _teardowns.TryRemove(t, out _), TaskScheduler.Default);
+    }
+
+    private async Task TearDownAsync(SandboxKernel kernel)
     {
         await kernel.DisposeAsync();
         _uids.Enqueue(kernel.Uid);
@@ -110,8 +124,9 @@ public sealed class KernelPool : BackgroundService
         await base.StopAsync(cancellationToken);
         while (_warm.TryDequeue(out var kernel))
         {
-            await kernel.DisposeAsync();
+            Release(kernel);
         }
+        await Task.WhenAll(_teardowns.Keys);
     }
 
     public override void Dispose()

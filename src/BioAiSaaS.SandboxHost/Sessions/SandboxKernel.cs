@@ -170,6 +170,15 @@ public sealed class SandboxKernel : IAsyncDisposable
         }
     }
 
+    /// <summary>Back to normal scheduling priority (warm kernels start at nice 10); only a root host may lower nice.</summary>
+    public void RaisePriority()
+    {
+        if (Environment.IsPrivilegedProcess && KernelPid > 0)
+        {
+            _ = Native.SetPriority(Native.PriorityProcess, KernelPid, 0);
+        }
+    }
+
     /// <summary>Ends the sandbox: bubblewrap's init dies with it, and with the init every process in the namespace.</summary>
     public void Kill()
     {

@@ -54,7 +54,7 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
             }
             catch
             {
-                await pool.ReleaseAsync(kernel);
+                pool.Release(kernel);
                 throw;
             }
             _sessions[session.Id] = session;
@@ -101,7 +101,7 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
         return false;
     }
 
-    public async Task<bool> EndAsync(string id, string reason)
+    public bool End(string id, string reason)
     {
         if (!_sessions.TryRemove(id, out var session))
         {
@@ -117,7 +117,7 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
         }
         EndedCounter.Add(1, new KeyValuePair<string, object?>("reason", reason));
         logger.LogInformation("Session {SessionId} ended: {Reason}", id, reason);
-        await pool.ReleaseAsync(session.Kernel);
+        pool.Release(session.Kernel);
         return true;
     }
 
@@ -126,7 +126,7 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
         var result = await RunInSlotAsync(session, request, killOnCancel: false, cancellationToken);
         if (result.SessionEnded)
         {
-            await EndAsync(session.Id, SessionEndReasons.Killed);
+            End(session.Id, SessionEndReasons.Killed);
         }
         return result;
     }
@@ -147,7 +147,7 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
             _slots.Release();
             if (kernel is not null)
             {
-                await pool.ReleaseAsync(kernel);
+                pool.Release(kernel);
             }
         }
     }
@@ -192,27 +192,27 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
     }
 
     /// <summary>Ends sessions past their hard lifetime (busy or not) and idle ones past their idle timeout.</summary>
-    public async Task SweepAsync()
+    public void Sweep()
     {
         var now = clock.GetUtcNow();
         foreach (var session in _sessions.Values)
         {
             if (now >= session.ExpiresAt)
             {
-                await EndAsync(session.Id, SessionEndReasons.LifetimeExpired);
+                End(session.Id, SessionEndReasons.LifetimeExpired);
             }
             else if (!session.IsBusy && now >= session.IdleExpiresAt)
             {
-                await EndAsync(session.Id, SessionEndReasons.IdleExpired);
+                End(session.Id, SessionEndReasons.IdleExpired);
             }
         }
     }
 
-    public async Task EndAllAsync()
+    public void EndAll()
     {
         foreach (var id in _sessions.Keys)
         {
-            await EndAsync(id, SessionEndReasons.Deleted);
+            End(id, SessionEndReasons.Deleted);
         }
     }
 
@@ -230,13 +230,13 @@ public sealed class SessionSweeper(SessionManager sessions, IOptions<SandboxOpti
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.SweepIntervalSeconds));
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            await sessions.SweepAsync();
+            sessions.Sweep();
         }
     }
 
     public override async Task StopAsync(CancellationToken cancellationToken)
     {
         await base.StopAsync(cancellationToken);
-        await sessions.EndAllAsync();
+        sessions.EndAll();
     }
 }

@@ -24,7 +24,7 @@ public static class SessionsApi
             TypedResults.Ok(manager.Sessions.Where(s => tenant is null || s.Tenant == tenant).Select(s => s.Describe()).ToList()));
         sessions.MapGet("/{id}", (string id, SessionManager manager) =>
             Find(manager, id, out var session) is { } gone ? (Results<Ok<SessionInfo>, ProblemHttpResult>)gone : TypedResults.Ok(session.Describe()));
-        sessions.MapDelete("/{id}", DeleteAsync);
+        sessions.MapDelete("/{id}", Delete);
         sessions.MapPost("/{id}/executions", ExecuteAsync)
             .WithMetadata(new Microsoft.AspNetCore.Mvc.RequestSizeLimitAttribute(SandboxProblems.MaxCodeRequestBytes));
         sessions.MapGet("/{id}/files", ListFiles);
@@ -52,8 +52,8 @@ public static class SessionsApi
         }
     }
 
-    private static async Task<Results<NoContent, ProblemHttpResult>> DeleteAsync(string id, SessionManager manager) =>
-        await manager.EndAsync(id, SessionEndReasons.Deleted) ? TypedResults.NoContent() : Gone(manager, id);
+    private static Results<NoContent, ProblemHttpResult> Delete(string id, SessionManager manager) =>
+        manager.End(id, SessionEndReasons.Deleted) ? TypedResults.NoContent() : Gone(manager, id);
 
     private static async Task<Results<Ok<ExecutionResult>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
         string id, CodeSubmission submission, SessionManager manager, IsolationProbe probe, HttpContext context,
