@@ -11,6 +11,7 @@ public static class IsolationExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<SeccompFilterFile>();
         builder.Services.AddSingleton<ProcessLauncher>();
+        builder.Services.AddSingleton<HostActivity>();
         builder.Services.AddSingleton<KernelPool>();
         builder.Services.AddSingleton<SessionManager>();
         builder.Services.AddSingleton<IsolationProbe>();

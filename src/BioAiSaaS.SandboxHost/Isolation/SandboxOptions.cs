@@ -51,7 +51,7 @@ public sealed class SandboxOptions
     /// <summary>After an interrupt (timeout, output cap, caller gone), how long a cell gets to stop before the session is killed.</summary>
     [Range(1, 60)] public int InterruptGraceSeconds { get; set; } = 2;
     /// <summary>How often idle and over-age sessions are looked for.</summary>
-    [Range(1, 3600)] public int SweepIntervalSeconds { get; set; } = 30;
+    [Range(1, 3600)] public int SweepIntervalSeconds { get; set; } = 2;
     /// <summary>Largest file accepted by <c>PUT /v1/sessions/{id}/files/{path}</c>.</summary>
     [Range(1024, 4L << 30)] public long MaxUploadBytes { get; set; } = 64L << 20;
 

@@ -23,9 +23,14 @@ public sealed class KernelPool : BackgroundService
     private readonly ConcurrentDictionary<Task, bool> _teardowns = new();
     private readonly string _directory;
 
-    public KernelPool(ProcessLauncher launcher, IOptions<SandboxOptions> options, ILogger<KernelPool> logger)
+    /// <summary>How long the host must have been idle before a kernel is warmed.</summary>
+    private static readonly TimeSpan QuietFor = TimeSpan.FromMilliseconds(250);
+    private readonly HostActivity _activity;
+
+    public KernelPool(ProcessLauncher launcher, HostActivity activity, IOptions<SandboxOptions> options, ILogger<KernelPool> logger)
     {
         _launcher = launcher;
+        _activity = activity;
         _options = options.Value;
         _logger = logger;
         // Twice as many uids as kernels can exist at once, handed out in turn, so a uid rests while its last
@@ -49,6 +54,7 @@ public sealed class KernelPool : BackgroundService
     /// </summary>
     public async Task<SandboxKernel> TakeAsync(CancellationToken cancellationToken)
     {
+        _activity.Touch();
         while (_warm.TryDequeue(out var kernel))
         {
             _refill.Release();
@@ -107,6 +113,9 @@ public sealed class KernelPool : BackgroundService
             {
                 try
                 {
+                    // Importing the stack takes a core for about a second: only in a quiet moment, so under load
+                    // callers get kernels started on demand instead of waiting behind the refill.
+                    await _activity.WaitQuietAsync(QuietFor, stoppingToken);
                     _warm.Enqueue(await StartKernelAsync(preload: true, stoppingToken));
                 }
                 catch (Exception e) when (e is KernelFailedException or SandboxFullException)

@@ -17,7 +17,8 @@ public sealed class TenantSessionLimitException(string message) : Exception(mess
 /// every session, and the end of sessions (deleted, expired, killed), remembered so a caller learns why.
 /// Sessions live in this process only: when it stops, they are gone (callers recreate and replay).
 /// </summary>
-public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> options, TimeProvider clock, ILogger<SessionManager> logger)
+public sealed class SessionManager(KernelPool pool, HostActivity hostActivity, IOptions<SandboxOptions> options, TimeProvider clock,
+    ILogger<SessionManager> logger)
     : IDisposable
 {
     public static readonly ActivitySource ActivitySource = new("BioAiSaaS.Sandbox");
@@ -175,9 +176,10 @@ public sealed class SessionManager(KernelPool pool, IOptions<SandboxOptions> opt
         }
     }
 
-    private static async Task<ExecutionResult> RunAsync(SandboxSession session, ExecutionRequest request, bool killOnCancel,
+    private async Task<ExecutionResult> RunAsync(SandboxSession session, ExecutionRequest request, bool killOnCancel,
         CancellationToken cancellationToken)
     {
+        using var running = hostActivity.Running();
         using var activity = ActivitySource.StartActivity("sandbox.execute");
         activity?.SetTag("sandbox.session", session.Id);
         activity?.SetTag("sandbox.language", request.Language.ToString());
