@@ -9,18 +9,17 @@
 # Nothing here is trusted by the host: code in the session can rewrite this kernel at will, and all it
 # gains is control over its own session.
 import ast
-import base64
 import io
 import json
 import linecache
 import os
-import resource
 import signal
-import subprocess
 import sys
 import time
-import traceback
 import warnings
+
+# base64, resource, subprocess and traceback are imported where they are needed: a kernel started on demand
+# answers sooner, and most cells need none of them.
 
 CONTROL_FD = 3
 WORKSPACE = os.getcwd()
@@ -185,6 +184,8 @@ def table_of(value):
 
 
 def trimmed_traceback(error):
+    import traceback
+
     # Drop the kernel's own frames so the traceback starts at the submitted code.
     tb = error.__traceback__
     while tb is not None and os.path.abspath(tb.tb_frame.f_code.co_filename) == KERNEL_FILE:
@@ -211,6 +212,7 @@ def run_python(code, cell, namespace):
 def run_command(argv, script):
     # Bash and R run as child processes in the same sandbox and workspace; their output goes straight
     # to descriptors 1 and 2, like the kernel's own.
+    import subprocess
     child = subprocess.Popen(argv + [script], stdin=subprocess.DEVNULL, cwd=WORKSPACE, start_new_session=True)
     try:
         code = child.wait()
@@ -329,6 +331,7 @@ def finish(result, value, before):
             hook_show()
         except BaseException:
             pass
+    import base64
     artifacts = []
     for index, png in enumerate(pending_figures, start=1):
         artifacts.append({"name": f"figure-{index}.png", "mimeType": "image/png", "size": len(png),
@@ -352,6 +355,8 @@ def finish(result, value, before):
 
 
 def set_limits(request):
+    import resource
+
     # Lowering a limit is always allowed; the host never asks for more than the sandbox started with.
     for name, key in (("RLIMIT_AS", "memoryBytes"), ("RLIMIT_NPROC", "maxProcesses")):
         if request.get(key):
