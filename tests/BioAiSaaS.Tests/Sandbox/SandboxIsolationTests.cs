@@ -30,18 +30,30 @@ public sealed class SandboxIsolationTests(StackFixture stack)
     [Fact]
     public async Task Code_cannot_reach_services_on_the_hosts_loopback()
     {
-        var apiPort = stack.Api.BaseAddress!.Port;
+        // The API, PostgreSQL and Redis all listen on the host's loopback; the sandbox has a loopback of its own.
+        int[] ports =
+        [
+            stack.Api.BaseAddress!.Port,
+            new Npgsql.NpgsqlConnectionStringBuilder(stack.DatabaseConnectionString).Port,
+            StackExchange.Redis.ConfigurationOptions.Parse(stack.RedisConnectionString).EndPoints.Single() switch
+            {
+                System.Net.DnsEndPoint dns => dns.Port,
+                System.Net.IPEndPoint ip => ip.Port,
+                var other => throw new InvalidOperationException($"Unexpected Redis endpoint {other}"),
+            },
+        ];
 
         var result = await ExecuteAsync($"""
             import socket
-            try:
-                socket.create_connection(("127.0.0.1", {apiPort}), timeout=3)
-                print("connected")
-            except OSError as e:
-                print("blocked", e.errno)
+            for port in {string.Join(", ", ports)}, :
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=3)
+                    print("connected", port)
+                except OSError as e:
+                    print("blocked", port)
             """);
 
-        Assert.StartsWith("blocked", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(string.Concat(ports.Select(p => $"blocked {p}\n")), result.Stdout);
     }
 
     [Fact]
