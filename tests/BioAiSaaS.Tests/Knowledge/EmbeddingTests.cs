@@ -1,0 +1,141 @@
+using System.Text.Json;
+using BioAiSaaS.Core.Knowledge;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.Tests.Knowledge;
+
+/// <summary>The embedding generator as the services get it from configuration: the real local model, or a real HTTP endpoint.</summary>
+public sealed class EmbeddingTests
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task The_local_model_gives_unit_vectors_of_384_dimensions_that_rank_a_paraphrase_above_an_unrelated_text()
+    {
+        using var host = Build([]);
+        var generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+
+        var embeddings = await generator.GenerateAsync([
+            "Keep primer GC content between 40 and 60 percent and the melting temperature near 60 °C.",
+            "How to choose primers for a polymerase chain reaction",
+            "The invoice is payable within thirty days.",
+        ], cancellationToken: Ct);
+
+        var vectors = embeddings.Select(e => e.Vector.ToArray()).ToArray();
+        Assert.All(vectors, v => Assert.Equal(384, v.Length));
+        Assert.All(vectors, v => Assert.InRange(Math.Sqrt(v.Sum(x => (double)x * x)), 0.999, 1.001));
+        Assert.True(Dot(vectors[0], vectors[1]) > Dot(vectors[0], vectors[2]) + 0.2,
+            $"paraphrase {Dot(vectors[0], vectors[1]):F3}, unrelated {Dot(vectors[0], vectors[2]):F3}");
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, embeddings[0].ModelId);
+    }
+
+    [Fact]
+    public async Task A_batch_embeds_each_text_as_it_would_alone()
+    {
+        using var host = Build([]);
+        var generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        string[] texts = ["BRCA1", "SpCas9 guides need an NGG PAM directly 3' of the protospacer.", "qPCR ΔΔCt"];
+
+        var batch = await generator.GenerateAsync(texts, cancellationToken: Ct);
+        var alone = await generator.GenerateAsync([texts[1]], cancellationToken: Ct);
+
+        Assert.Equal(3, batch.Count);
+        Assert.InRange(Dot(batch[1].Vector.ToArray(), alone[0].Vector.ToArray()), 0.999, 1.001);
+    }
+
+    [Fact]
+    public async Task The_OpenAI_provider_calls_a_compatible_endpoint_over_HTTP_with_the_model_and_key()
+    {
+        await using var endpoint = await FakeEmbeddingsEndpoint.StartAsync();
+        using var host = Build(new Dictionary<string, string?>
+        {
+            ["Embeddings:Provider"] = "OpenAI",
+            ["Embeddings:Endpoint"] = endpoint.BaseAddress + "v1",
+            ["Embeddings:Model"] = "text-embedding-3-small",
+            ["Embeddings:Dimensions"] = "3",
+            ["Embeddings:ApiKey"] = "sk-test-secret",
+        });
+        var generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+
+        var embeddings = await generator.GenerateAsync(["TP53", "P38398"], cancellationToken: Ct);
+
+        var request = Assert.Single(endpoint.Requests);
+        Assert.Equal("Bearer sk-test-secret", request.Authorization);
+        Assert.Equal("text-embedding-3-small", request.Body.GetProperty("model").GetString());
+        Assert.Equal(["TP53", "P38398"], request.Body.GetProperty("input").EnumerateArray().Select(i => i.GetString()));
+        Assert.Equal([1f, 0f, 0f], embeddings[0].Vector.ToArray());
+        Assert.Equal([0f, 1f, 0f], embeddings[1].Vector.ToArray());
+    }
+
+    [Fact]
+    public void A_local_provider_configured_with_another_size_is_refused_at_start_up()
+    {
+        using var host = Build(new Dictionary<string, string?> { ["Embeddings:Dimensions"] = "1536" });
+
+        var error = Assert.Throws<OptionsValidationException>(() => host.Services.GetRequiredService<IOptions<EmbeddingOptions>>().Value);
+        Assert.Contains("384 dimensions", error.Message, StringComparison.Ordinal);
+    }
+
+    private static IHost Build(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.AddEmbeddings();
+        return builder.Build();
+    }
+
+    private static double Dot(float[] a, float[] b) => a.Zip(b).Sum(p => (double)p.First * p.Second);
+
+    /// <summary>OpenAI's <c>POST /v1/embeddings</c> wire format on a real local port: the i-th input gets the i-th unit vector.</summary>
+    private sealed class FakeEmbeddingsEndpoint : IAsyncDisposable
+    {
+        private readonly WebApplication _app;
+
+        private FakeEmbeddingsEndpoint(WebApplication app) => _app = app;
+
+        public List<(string? Authorization, JsonElement Body)> Requests { get; } = [];
+        public Uri BaseAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
+
+        public static async Task<FakeEmbeddingsEndpoint> StartAsync()
+        {
+            var builder = WebApplication.CreateSlimBuilder();
+            builder.WebHost.UseUrls("http://127.0.0.1:0");
+            var app = builder.Build();
+            var fake = new FakeEmbeddingsEndpoint(app);
+            app.MapPost("/v1/embeddings", async (HttpRequest request) =>
+            {
+                var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
+                lock (fake.Requests)
+                {
+                    fake.Requests.Add((request.Headers.Authorization.ToString(), body));
+                }
+                var inputs = body.GetProperty("input").GetArrayLength();
+                return Results.Json(new
+                {
+                    @object = "list",
+                    model = body.GetProperty("model").GetString(),
+                    data = Enumerable.Range(0, inputs).Select(i => new
+                    {
+                        @object = "embedding",
+                        index = i,
+                        embedding = Enumerable.Range(0, 3).Select(d => d == i % 3 ? 1f : 0f).ToArray(),
+                    }),
+                    usage = new { prompt_tokens = inputs, total_tokens = inputs },
+                });
+            });
+            await app.StartAsync();
+            return fake;
+        }
+
+        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
+    }
+}
