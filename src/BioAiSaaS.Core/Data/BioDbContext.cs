@@ -1,4 +1,6 @@
 using BioAiSaaS.Core.Identity;
+using BioAiSaaS.Core.Knowledge;
+using BioAiSaaS.Core.Projects;
 using BioAiSaaS.Core.Runs;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.AspNetCore.Identity;
@@ -17,6 +19,10 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
     public DbSet<SigningKey> SigningKeys => Set<SigningKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+    public DbSet<Project> Projects => Set<Project>();
+    public DbSet<KnowledgeDocument> KnowledgeDocuments => Set<KnowledgeDocument>();
+    public DbSet<KnowledgeChunk> KnowledgeChunks => Set<KnowledgeChunk>();
+    public DbSet<ChunkEmbedding> ChunkEmbeddings => Set<ChunkEmbedding>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -27,6 +33,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
 
         ConfigureIdentity(modelBuilder);
         ConfigureAccounts(modelBuilder);
+        ConfigureKnowledge(modelBuilder);
 
         modelBuilder.Entity<Run>(run =>
         {
@@ -46,6 +53,55 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             // The sweeper looks for accepted runs that never reached the queue.
             run.HasIndex(r => r.CreatedAt).HasFilter("dispatched_at IS NULL").HasDatabaseName("ix_runs_undispatched");
             run.HasIndex(r => new { r.Status, r.CreatedAt });
+        });
+    }
+
+    private static void ConfigureKnowledge(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<Project>(project =>
+        {
+            project.ToTable("projects");
+            project.HasKey(p => p.Id);
+            project.Property(p => p.Name).HasMaxLength(200);
+            project.Property(p => p.Description).HasMaxLength(4000);
+            project.HasOne<User>().WithMany().HasForeignKey(p => p.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            project.HasIndex(p => new { p.OwnerId, p.CreatedAt });
+        });
+        modelBuilder.Entity<KnowledgeDocument>(document =>
+        {
+            document.ToTable("knowledge_documents");
+            document.HasKey(d => d.Id);
+            document.Property(d => d.Title).HasMaxLength(500);
+            document.Property(d => d.Kind).HasMaxLength(32);
+            document.Property(d => d.ContentHash).HasMaxLength(64);
+            document.Property(d => d.Status).HasConversion<string>().HasMaxLength(16);
+            document.Property(d => d.FailureReason).HasMaxLength(1000);
+            document.Property(d => d.Source).HasMaxLength(1000);
+            document.Property(d => d.Licence).HasMaxLength(100);
+            document.HasOne<Project>().WithMany().HasForeignKey(d => d.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            document.HasOne<User>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Cascade);
+            // The same content once per project, and once in the library (NULLS NOT DISTINCT: PostgreSQL 15).
+            document.HasIndex(d => new { d.ProjectId, d.ContentHash }).IsUnique().AreNullsDistinct(false);
+        });
+        modelBuilder.Entity<KnowledgeChunk>(chunk =>
+        {
+            chunk.ToTable("knowledge_chunks");
+            chunk.HasKey(c => c.Id);
+            chunk.Property(c => c.Location).HasMaxLength(200);
+            chunk.HasOne<KnowledgeDocument>().WithMany().HasForeignKey(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
+            chunk.HasIndex(c => new { c.DocumentId, c.Ordinal }).IsUnique();
+            chunk.HasIndex(c => c.ProjectId);
+            // The full-text vector ("english": stems words, keeps BRCA1 and P38398, splits NM_007294.4 into an
+            // adjacent pair a phrase query matches) and its GIN index are added by the migration.
+        });
+        modelBuilder.Entity<ChunkEmbedding>(embedding =>
+        {
+            embedding.ToTable("chunk_embeddings");
+            embedding.HasKey(e => new { e.ChunkId, e.Model });
+            embedding.Property(e => e.Model).HasMaxLength(100);
+            embedding.Property(e => e.Embedding).HasColumnType("vector");
+            embedding.HasOne<KnowledgeChunk>().WithMany().HasForeignKey(e => e.ChunkId).OnDelete(DeleteBehavior.Cascade);
+            embedding.HasIndex(e => new { e.Model, e.ProjectId });
         });
     }
 
