@@ -3,7 +3,9 @@ using BioAiSaaS.Api.Admin;
 using BioAiSaaS.Api.ApiKeys;
 using BioAiSaaS.Api.Auth;
 using BioAiSaaS.Api.Infrastructure;
+using BioAiSaaS.Api.Knowledge;
 using BioAiSaaS.Api.Privacy;
+using BioAiSaaS.Api.Projects;
 using BioAiSaaS.Api.Runs;
 using BioAiSaaS.Api.TwoFactor;
 using BioAiSaaS.Api.WeChat;
@@ -24,6 +26,7 @@ builder.AddAccounts();
 builder.AddAccountFeatures();
 builder.AddWeChatSignIn();
 builder.AddRunsFeature();
+builder.AddKnowledgeFeature();
 
 var app = builder.Build();
 
@@ -42,6 +45,8 @@ app.MapApiKeysApi();
 app.MapPrivacyApi();
 app.MapAdminApi();
 app.MapRunsApi();
+app.MapProjectsApi();
+app.MapKnowledgeApi();
 app.MapBenchmarkProbes(app.Configuration);
 app.MapDefaultEndpoints();
 

@@ -31,8 +31,9 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WithApplicationDatabase(applicationLogin)
     .WithReference(redis)
     .WithMailServer(mail)
-    // Accounts: WeChat app credentials (user-secrets), first admins, rate limits, token and lockout settings.
-    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks")
+    // Accounts: WeChat app credentials (user-secrets), first admins, rate limits, token and lockout settings;
+    // knowledge: commercial mode and the embedding model (an endpoint key from user-secrets).
+    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks", "Knowledge", "Embeddings")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")

@@ -1,8 +1,5 @@
-using System.Security.Cryptography;
-using System.Text;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Knowledge;
-using BioAiSaaS.Core.Projects;
 using BioAiSaaS.Core.Tenancy;
 using BioAiSaaS.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
@@ -17,7 +14,6 @@ namespace BioAiSaaS.Tests.Knowledge;
 [Collection(StackCollection.Name)]
 public sealed class KnowledgeSearchTests(StackFixture stack)
 {
-    private static readonly LocalEmbeddingGenerator Embeddings = new();
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     // Near neighbours for the embedding: transcripts and proteins of the same genes under other accessions.
@@ -105,51 +101,13 @@ public sealed class KnowledgeSearchTests(StackFixture stack)
         BioDatabase.Configure(options, await stack.GetApplicationConnectionStringAsync());
         options.AddInterceptors(new TenantConnectionInterceptor(tenant));
         await using var db = new BioDbContext(options.Options);
-        return await new KnowledgeSearch(db, Embeddings, Options.Create(new EmbeddingOptions())).SearchAsync(query, Ct);
+        return await new KnowledgeSearch(db, KnowledgeSeed.Embeddings, Options.Create(new EmbeddingOptions())).SearchAsync(query, Ct);
     }
 
-    private async Task<Guid> NewUserAsync() => (await AccountsClient.CreateVerifiedUserAsync(stack, "kb")).Id;
+    private Task<Guid> NewUserAsync() => KnowledgeSeed.NewUserAsync(stack);
 
-    /// <summary>A new user with a project holding one document per passage; the chunk ids in passage order.</summary>
-    private async Task<(Guid User, Guid Project, long[] Chunks)> SeedProjectAsync(string[] passages)
-    {
-        var user = await NewUserAsync();
-        var project = new Project { Id = Guid.NewGuid(), OwnerId = user, Name = "BRCA review", CreatedAt = DateTimeOffset.UtcNow };
-        await using (var db = stack.CreateDbContext())
-        {
-            db.Projects.Add(project);
-            await db.SaveChangesAsync(Ct);
-        }
-        var chunks = new List<long>();
-        foreach (var passage in passages)
-        {
-            chunks.Add(await SeedDocumentAsync(project.Id, user, passage, commercialUse: true));
-        }
-        return (user, project.Id, [.. chunks]);
-    }
+    private Task<(Guid User, Guid Project, long[] Chunks)> SeedProjectAsync(string[] passages) => KnowledgeSeed.ProjectAsync(stack, passages);
 
-    /// <summary>One ready document with one chunk and its MiniLM embedding, written as the database owner.</summary>
-    private async Task<long> SeedDocumentAsync(Guid? project, Guid? owner, string text, bool commercialUse)
-    {
-        await using var db = stack.CreateDbContext();
-        var document = new KnowledgeDocument
-        {
-            Id = Guid.NewGuid(), ProjectId = project, OwnerId = owner, Title = text[..Math.Min(40, text.Length)], Kind = "text",
-            ContentHash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text + Guid.NewGuid()))),
-            SizeBytes = text.Length, Status = DocumentStatus.Ready, CommercialUse = commercialUse,
-            Licence = commercialUse ? "CC-BY-4.0" : "CC-BY-NC-4.0", CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow,
-        };
-        var chunk = new KnowledgeChunk { DocumentId = document.Id, ProjectId = project, OwnerId = owner, Ordinal = 0, Text = text };
-        db.KnowledgeDocuments.Add(document);
-        db.KnowledgeChunks.Add(chunk);
-        await db.SaveChangesAsync(Ct);
-        var vector = (await Embeddings.GenerateAsync([text], cancellationToken: Ct))[0].Vector;
-        db.ChunkEmbeddings.Add(new ChunkEmbedding
-        {
-            ChunkId = chunk.Id, ProjectId = project, OwnerId = owner, Model = LocalEmbeddingGenerator.ModelName,
-            Embedding = new Pgvector.Vector(vector),
-        });
-        await db.SaveChangesAsync(Ct);
-        return chunk.Id;
-    }
+    private Task<long> SeedDocumentAsync(Guid? project, Guid? owner, string text, bool commercialUse) =>
+        KnowledgeSeed.DocumentAsync(stack, project, owner, text, commercialUse);
 }
