@@ -47,6 +47,7 @@ app.MapAdminApi();
 app.MapRunsApi();
 app.MapProjectsApi();
 app.MapKnowledgeApi();
+app.MapDocumentsApi();
 app.MapBenchmarkProbes(app.Configuration);
 app.MapDefaultEndpoints();
 

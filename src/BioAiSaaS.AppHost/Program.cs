@@ -45,6 +45,8 @@ builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithApplicationDatabase(applicationLogin)
     .WithReference(redis)
     .WithReference(sandbox)
+    // The same embedding model as the Api, or queries and documents would not be comparable.
+    .WithConfigurationSections("Embeddings")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WaitFor(sandbox);

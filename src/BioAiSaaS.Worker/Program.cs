@@ -1,9 +1,10 @@
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
+using BioAiSaaS.Worker.Knowledge;
 using BioAiSaaS.Worker.Runs;
 using BioAiSaaS.Worker.Sandbox;
 
-// Takes runs off the queue and executes them in the sandbox; sweeps runs that missed the queue.
+// Takes runs off the queue and executes them in the sandbox; sweeps runs that missed the queue; ingests documents.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -13,6 +14,7 @@ builder.AddBioDatabase();
 builder.AddRedisClient(RunQueue.ConnectionName, settings => settings.DisableTracing = true);
 builder.AddSandboxClient();
 builder.AddRunProcessing();
+builder.AddKnowledgeIngestion();
 
 var app = builder.Build();
 

@@ -23,6 +23,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<KnowledgeDocument> KnowledgeDocuments => Set<KnowledgeDocument>();
     public DbSet<KnowledgeChunk> KnowledgeChunks => Set<KnowledgeChunk>();
     public DbSet<ChunkEmbedding> ChunkEmbeddings => Set<ChunkEmbedding>();
+    public DbSet<DocumentContent> DocumentContents => Set<DocumentContent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -82,6 +83,8 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             document.HasOne<User>().WithMany().HasForeignKey(d => d.OwnerId).OnDelete(DeleteBehavior.Cascade);
             // The same content once per project, and once in the library (NULLS NOT DISTINCT: PostgreSQL 15).
             document.HasIndex(d => new { d.ProjectId, d.ContentHash }).IsUnique().AreNullsDistinct(false);
+            // The ingestion queue: PostgreSQL is the truth, workers claim pending documents from it.
+            document.HasIndex(d => new { d.Status, d.UpdatedAt });
         });
         modelBuilder.Entity<KnowledgeChunk>(chunk =>
         {
@@ -93,6 +96,12 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             chunk.HasIndex(c => c.ProjectId);
             // The full-text vector ("english": stems words, keeps BRCA1 and P38398, splits NM_007294.4 into an
             // adjacent pair a phrase query matches) and its GIN index are added by the migration.
+        });
+        modelBuilder.Entity<DocumentContent>(content =>
+        {
+            content.ToTable("knowledge_document_contents");
+            content.HasKey(c => c.DocumentId);
+            content.HasOne<KnowledgeDocument>().WithOne().HasForeignKey<DocumentContent>(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<ChunkEmbedding>(embedding =>
         {

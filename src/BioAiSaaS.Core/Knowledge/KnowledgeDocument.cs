@@ -34,6 +34,16 @@ public sealed class KnowledgeDocument
     public bool CommercialUse { get; init; } = true;
     public DateTimeOffset CreatedAt { get; init; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>Ingestion attempts: a document that keeps crashing its worker fails for good after a few.</summary>
+    public int Attempts { get; set; }
+}
+
+/// <summary>The uploaded bytes, kept apart from the document row so listings never load them.</summary>
+public sealed class DocumentContent
+{
+    public Guid DocumentId { get; init; }
+    public Guid? OwnerId { get; init; }
+    public required byte[] Content { get; init; }
 }
 
 /// <summary>A passage of a document, the unit of search. Its full-text vector is a generated column.</summary>

@@ -1,6 +1,5 @@
 using System.Net;
 using BioAiSaaS.Api.Runs;
-using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Core.Tenancy;
@@ -80,11 +79,7 @@ public sealed class TenantIsolationTests(StackFixture stack)
     {
         var (alice, bob, bobsRun) = await TwoUsersWithARunAsync();
         var tenant = new CurrentTenant();
-        tenant.Set(alice);
-        var options = new DbContextOptionsBuilder<BioDbContext>();
-        BioDatabase.Configure(options, await stack.GetApplicationConnectionStringAsync());
-        options.AddInterceptors(new TenantConnectionInterceptor(tenant));
-        await using var db = new BioDbContext(options.Options);
+        await using var db = await stack.CreateTenantDbContextAsync(alice, tenant);
 
         // A handler that "forgot" the owner filter still gets only Alice's rows.
         Assert.Null(await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == bobsRun, Ct));

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
@@ -133,6 +134,17 @@ public class StackFixture : IAsyncLifetime
             Username = BioDatabase.ApplicationRole,
             Password = await password.GetValueAsync(TestContext.Current.CancellationToken),
         }.ConnectionString;
+    }
+
+    /// <summary>A context like the services' own: the application's login, acting for <paramref name="user"/> under row-level security.</summary>
+    public async Task<BioDbContext> CreateTenantDbContextAsync(Guid user, CurrentTenant? tenant = null)
+    {
+        tenant ??= new CurrentTenant();
+        tenant.Set(user);
+        var options = new DbContextOptionsBuilder<BioDbContext>();
+        BioDatabase.Configure(options, await GetApplicationConnectionStringAsync());
+        options.AddInterceptors(new TenantConnectionInterceptor(tenant));
+        return new BioDbContext(options.Options);
     }
 
     public BioDbContext CreateDbContext()

@@ -1,6 +1,4 @@
-using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Knowledge;
-using BioAiSaaS.Core.Tenancy;
 using BioAiSaaS.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -95,12 +93,7 @@ public sealed class KnowledgeSearchTests(StackFixture stack)
 
     private async Task<IReadOnlyList<Passage>> SearchAsync(Guid user, KnowledgeQuery query)
     {
-        var tenant = new CurrentTenant();
-        tenant.Set(user);
-        var options = new DbContextOptionsBuilder<BioDbContext>();
-        BioDatabase.Configure(options, await stack.GetApplicationConnectionStringAsync());
-        options.AddInterceptors(new TenantConnectionInterceptor(tenant));
-        await using var db = new BioDbContext(options.Options);
+        await using var db = await stack.CreateTenantDbContextAsync(user);
         return await new KnowledgeSearch(db, KnowledgeSeed.Embeddings, Options.Create(new EmbeddingOptions())).SearchAsync(query, Ct);
     }
 

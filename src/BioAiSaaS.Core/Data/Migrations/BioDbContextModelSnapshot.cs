@@ -378,6 +378,27 @@ namespace BioAiSaaS.Core.Data.Migrations
                     b.ToTable("chunk_embeddings", (string)null);
                 });
 
+            modelBuilder.Entity("BioAiSaaS.Core.Knowledge.DocumentContent", b =>
+                {
+                    b.Property<Guid>("DocumentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("document_id");
+
+                    b.Property<byte[]>("Content")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("content");
+
+                    b.Property<Guid?>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.HasKey("DocumentId")
+                        .HasName("pk_knowledge_document_contents");
+
+                    b.ToTable("knowledge_document_contents", (string)null);
+                });
+
             modelBuilder.Entity("BioAiSaaS.Core.Knowledge.KnowledgeChunk", b =>
                 {
                     b.Property<long>("Id")
@@ -432,6 +453,10 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .ValueGeneratedOnAdd()
                         .HasColumnType("uuid")
                         .HasColumnName("id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
 
                     b.Property<bool>("CommercialUse")
                         .HasColumnType("boolean")
@@ -507,6 +532,9 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasDatabaseName("ix_knowledge_documents_project_id_content_hash");
 
                     NpgsqlIndexBuilderExtensions.AreNullsDistinct(b.HasIndex("ProjectId", "ContentHash"), false);
+
+                    b.HasIndex("Status", "UpdatedAt")
+                        .HasDatabaseName("ix_knowledge_documents_status_updated_at");
 
                     b.ToTable("knowledge_documents", (string)null);
                 });
@@ -867,6 +895,16 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_chunk_embeddings_knowledge_chunks_chunk_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Knowledge.DocumentContent", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Knowledge.KnowledgeDocument", null)
+                        .WithOne()
+                        .HasForeignKey("BioAiSaaS.Core.Knowledge.DocumentContent", "DocumentId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_knowledge_document_contents_knowledge_documents_document_id");
                 });
 
             modelBuilder.Entity("BioAiSaaS.Core.Knowledge.KnowledgeChunk", b =>
