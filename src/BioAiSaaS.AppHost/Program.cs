@@ -13,6 +13,8 @@ var applicationLogin = builder.AddApplicationDatabaseLogin(database);
 var migrations = builder.AddProject<Projects.BioAiSaaS_MigrationService>("migrations")
     .WithReference(database, BackingServicesExtensions.DatabaseName)
     .WithEnvironment("Database__ApplicationRole__Password", applicationLogin.Password)
+    // It seeds the built-in library, embedded with the same model as the Api and the Worker.
+    .WithConfigurationSections("Embeddings")
     .WaitFor(database);
 
 // Mail: an external SMTP server when Smtp:Host is configured (tests, production), else smtp4dev with its web inbox.

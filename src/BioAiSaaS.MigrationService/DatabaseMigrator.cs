@@ -27,6 +27,7 @@ internal sealed class DatabaseMigrator(
                 () => ApplicationRole.EnsureAsync(db, applicationRole.Value.Password, stoppingToken));
             logger.LogInformation("Database is at migration {Migration}",
                 (await db.Database.GetAppliedMigrationsAsync(stoppingToken)).LastOrDefault());
+            await scope.ServiceProvider.GetRequiredService<LibrarySeeder>().SeedAsync(LibrarySeeder.DefaultDirectory, stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,14 +1,18 @@
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Hosting;
+using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.MigrationService;
 
-// Applies the database migrations, ensures the services' login, and exits; the AppHost makes every other service wait for it.
+// Applies the database migrations, ensures the services' login, seeds the built-in knowledge library, and exits;
+// the AppHost makes every other service wait for it.
 var builder = Host.CreateApplicationBuilder(args);
 
 builder.AddServiceDefaults();
 // As the owner: it changes the schema and creates the services' own login.
 builder.AddBioDatabase(BioDatabase.OwnerConnectionName);
 builder.AddValidatedOptions<ApplicationRoleOptions>(ApplicationRoleOptions.Section);
+builder.AddEmbeddings();
+builder.Services.AddScoped<LibrarySeeder>();
 builder.Services.AddHostedService<DatabaseMigrator>();
 
 builder.Build().Run();

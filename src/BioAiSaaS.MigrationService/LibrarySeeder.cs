@@ -1,0 +1,84 @@
+using System.Security.Cryptography;
+using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Knowledge;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.AI;
+
+namespace BioAiSaaS.MigrationService;
+
+/// <summary>
+/// Seeds the built-in library (no project, no owner: everyone reads it) from the Markdown files shipped beside this
+/// service, each with a front matter naming its title, source, licence and whether commercial use is allowed.
+/// Idempotent: an entry whose content is already in the library is skipped, so every start may run it.
+/// </summary>
+public sealed class LibrarySeeder(BioDbContext db, IEmbeddingGenerator<string, Embedding<float>> embeddings, ILogger<LibrarySeeder> logger)
+{
+    public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "Library");
+
+    public async Task<int> SeedAsync(string directory, CancellationToken cancellationToken)
+    {
+        var model = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? LocalEmbeddingGenerator.ModelName;
+        var added = 0;
+        foreach (var path in Directory.EnumerateFiles(directory, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+            var hash = Convert.ToHexStringLower(SHA256.HashData(bytes));
+            if (await db.KnowledgeDocuments.AnyAsync(d => d.ProjectId == null && d.ContentHash == hash, cancellationToken))
+            {
+                continue;
+            }
+            var (meta, body) = LibraryEntry.Parse(await File.ReadAllTextAsync(path, cancellationToken));
+            var passages = Chunker.Split(DocumentText.Extract("markdown", System.Text.Encoding.UTF8.GetBytes(body))).ToList();
+            var vectors = await embeddings.GenerateAsync(passages.Select(p => p.Text), cancellationToken: cancellationToken);
+            var now = DateTimeOffset.UtcNow;
+            var document = new KnowledgeDocument
+            {
+                Id = Guid.CreateVersion7(), Title = meta.Title, Kind = Path.GetFileName(Path.GetDirectoryName(path)) ?? "know-how",
+                ContentHash = hash, SizeBytes = bytes.Length, Status = DocumentStatus.Ready, Source = meta.Source,
+                Licence = meta.Licence, CommercialUse = meta.Commercial, CreatedAt = now, UpdatedAt = now,
+            };
+            var chunks = passages.Select((p, i) => new KnowledgeChunk
+            {
+                DocumentId = document.Id, Ordinal = i, Location = p.Location, Text = p.Text,
+            }).ToList();
+            await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+            {
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                db.KnowledgeDocuments.Add(document);
+                db.KnowledgeChunks.AddRange(chunks);
+                await db.SaveChangesAsync(ct);
+                db.ChunkEmbeddings.AddRange(chunks.Select((c, i) => new ChunkEmbedding
+                {
+                    ChunkId = c.Id, Model = model, Embedding = new Pgvector.Vector(vectors[i].Vector),
+                }));
+                await db.SaveChangesAsync(ct);
+                await transaction.CommitAsync(ct);
+            }, cancellationToken);
+            added++;
+        }
+        logger.LogInformation("Built-in library: {Added} entries added", added);
+        return added;
+    }
+}
+
+/// <summary>A library file's front matter: <c>---</c>, <c>key: value</c> lines, <c>---</c>, then Markdown.</summary>
+public sealed record LibraryEntry(string Title, string? Source, string? Licence, bool Commercial)
+{
+    public static (LibraryEntry Meta, string Body) Parse(string text)
+    {
+        var lines = text.Replace("\r\n", "\n", StringComparison.Ordinal).Split('\n');
+        if (lines.Length < 3 || lines[0].Trim() != "---")
+        {
+            throw new InvalidDataException("A library entry starts with a front matter between '---' lines.");
+        }
+        var end = Array.FindIndex(lines, 1, l => l.Trim() == "---");
+        var fields = lines[1..end].Select(l => l.Split(':', 2)).Where(p => p.Length == 2)
+            .ToDictionary(p => p[0].Trim(), p => p[1].Trim(), StringComparer.OrdinalIgnoreCase);
+        var meta = new LibraryEntry(
+            fields.GetValueOrDefault("title") ?? throw new InvalidDataException("A library entry needs a title."),
+            fields.GetValueOrDefault("source"), fields.GetValueOrDefault("licence"),
+            !string.Equals(fields.GetValueOrDefault("commercial"), "false", StringComparison.OrdinalIgnoreCase));
+        return (meta, string.Join('\n', lines[(end + 1)..]));
+    }
+}
