@@ -119,6 +119,7 @@ public static class SignInApi
             : Problems.Unauthorized(failure switch
             {
                 RefreshFailure.Reused => "This refresh token was already used, so the session has been ended for safety. Sign in again.",
+                RefreshFailure.Concurrent => "This refresh token was just used by another request; use the tokens that request received.",
                 RefreshFailure.SessionEnded => "The session has ended. Sign in again.",
                 RefreshFailure.AccountLocked => "The account is locked.",
                 _ => "The refresh token is not valid.",

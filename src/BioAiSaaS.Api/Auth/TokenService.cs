@@ -21,6 +21,8 @@ public enum RefreshFailure
 {
     Unknown,
     Reused,
+    /// <summary>Spent a moment ago by a concurrent presentation of the same token; the session lives on.</summary>
+    Concurrent,
     SessionEnded,
     AccountLocked,
 }
@@ -69,6 +71,9 @@ public sealed class TokenService(
         return await IssueAsync(user, session, refreshToken, authTime: now);
     }
 
+    /// <summary>How long after a token is spent a second presentation counts as concurrent rather than a replay.</summary>
+    public static readonly TimeSpan ConcurrentPresentationGrace = TimeSpan.FromSeconds(5);
+
     /// <summary>Spends a refresh token for a new pair. A spent token revokes its whole session.</summary>
     public async Task<(TokenResponse? Tokens, RefreshFailure Failure)> RefreshAsync(string refreshToken, CancellationToken cancellationToken)
     {
@@ -84,6 +89,14 @@ public sealed class TokenService(
             if (reused is null)
             {
                 return (null, RefreshFailure.Unknown);
+            }
+            // The same token presented twice at once (a client retrying, two tabs) is not a theft: the other
+            // presentation won moments ago and nothing has spent its successor yet. Refuse this one without ending
+            // the session, or the winner's fresh pair would die with it.
+            if (reused.UsedAt is { } usedAt && now - usedAt < ConcurrentPresentationGrace
+                && !await db.RefreshTokens.AnyAsync(t => t.SessionId == reused.SessionId && t.UsedAt > usedAt, cancellationToken))
+            {
+                return (null, RefreshFailure.Concurrent);
             }
             var victim = await RevokeSessionAsync(reused.SessionId, "refresh_token_reuse", cancellationToken);
             if (victim is not null)
