@@ -2,7 +2,6 @@ using System.Security.Cryptography;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Knowledge;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.AI;
 
 namespace BioAiSaaS.MigrationService;
 
@@ -11,13 +10,12 @@ namespace BioAiSaaS.MigrationService;
 /// service, each with a front matter naming its title, source, licence and whether commercial use is allowed.
 /// Idempotent: an entry whose content is already in the library is skipped, so every start may run it.
 /// </summary>
-public sealed class LibrarySeeder(BioDbContext db, IEmbeddingGenerator<string, Embedding<float>> embeddings, ILogger<LibrarySeeder> logger)
+public sealed class LibrarySeeder(BioDbContext db, KnowledgeIndexer indexer, ILogger<LibrarySeeder> logger)
 {
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "Library");
 
     public async Task<int> SeedAsync(string directory, CancellationToken cancellationToken)
     {
-        var model = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? LocalEmbeddingGenerator.ModelName;
         var added = 0;
         foreach (var path in Directory.EnumerateFiles(directory, "*.md", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
         {
@@ -27,34 +25,16 @@ public sealed class LibrarySeeder(BioDbContext db, IEmbeddingGenerator<string, E
             {
                 continue;
             }
-            var (meta, body) = LibraryEntry.Parse(await File.ReadAllTextAsync(path, cancellationToken));
+            var (meta, body) = LibraryEntry.Parse(System.Text.Encoding.UTF8.GetString(bytes));
             var passages = Chunker.Split(DocumentText.Extract("markdown", System.Text.Encoding.UTF8.GetBytes(body))).ToList();
-            var vectors = await embeddings.GenerateAsync(passages.Select(p => p.Text), cancellationToken: cancellationToken);
             var now = DateTimeOffset.UtcNow;
             var document = new KnowledgeDocument
             {
                 Id = Guid.CreateVersion7(), Title = meta.Title, Kind = Path.GetFileName(Path.GetDirectoryName(path)) ?? "know-how",
-                ContentHash = hash, SizeBytes = bytes.Length, Status = DocumentStatus.Ready, Source = meta.Source,
+                ContentHash = hash, SizeBytes = bytes.Length, Source = meta.Source,
                 Licence = meta.Licence, CommercialUse = meta.Commercial, CreatedAt = now, UpdatedAt = now,
             };
-            var chunks = passages.Select((p, i) => new KnowledgeChunk
-            {
-                DocumentId = document.Id, Ordinal = i, Location = p.Location, Text = p.Text,
-            }).ToList();
-            await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-            {
-                db.ChangeTracker.Clear();
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                db.KnowledgeDocuments.Add(document);
-                db.KnowledgeChunks.AddRange(chunks);
-                await db.SaveChangesAsync(ct);
-                db.ChunkEmbeddings.AddRange(chunks.Select((c, i) => new ChunkEmbedding
-                {
-                    ChunkId = c.Id, Model = model, Embedding = new Pgvector.Vector(vectors[i].Vector),
-                }));
-                await db.SaveChangesAsync(ct);
-                await transaction.CommitAsync(ct);
-            }, cancellationToken);
+            await indexer.IndexAsync(db, document, isNew: true, passages, cancellationToken);
             added++;
         }
         logger.LogInformation("Built-in library: {Added} entries added", added);

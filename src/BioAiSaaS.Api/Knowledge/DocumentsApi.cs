@@ -97,8 +97,7 @@ public static class DocumentsApi
         {
             return TypedResults.Ok(DocumentResponse.From(existing));
         }
-        var now = DateTimeOffset.UtcNow;
-        now = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond));
+        var now = DatabaseTime.UtcNow();
         var document = new KnowledgeDocument
         {
             Id = Guid.CreateVersion7(), ProjectId = project.Id, OwnerId = project.OwnerId,

@@ -54,15 +54,13 @@ public static class ProjectsApi
         {
             return TypedResults.ValidationProblem(errors);
         }
-        var now = DateTimeOffset.UtcNow;
         var project = new Project
         {
             Id = Guid.CreateVersion7(),
             OwnerId = context.User.RequiredUserId(),
             Name = name!,
             Description = request.Description,
-            // PostgreSQL keeps microseconds: answer with the time as it will be read back.
-            CreatedAt = now.AddTicks(-(now.Ticks % TimeSpan.TicksPerMicrosecond)),
+            CreatedAt = DatabaseTime.UtcNow(),
         };
         db.Projects.Add(project);
         await db.SaveChangesAsync(cancellationToken);

@@ -13,7 +13,7 @@ public static class EmbeddingsExtensions
     /// <summary>
     /// Registers the configured <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/>: the local model by default,
     /// an OpenAI-compatible endpoint when <c>Embeddings:Provider</c> says so. Calls are traced and logged (without
-    /// the texts) through the Microsoft.Extensions.AI pipeline.
+    /// the texts) through the Microsoft.Extensions.AI pipeline. Also registers the <see cref="KnowledgeIndexer"/> that uses it.
     /// </summary>
     public static IHostApplicationBuilder AddEmbeddings(this IHostApplicationBuilder builder)
     {
@@ -21,6 +21,7 @@ public static class EmbeddingsExtensions
         builder.Services.AddEmbeddingGenerator(services => Create(services.GetRequiredService<IOptions<EmbeddingOptions>>().Value))
             .UseOpenTelemetry(sourceName: EmbeddingTelemetry.SourceName)
             .UseLogging();
+        builder.Services.AddSingleton<KnowledgeIndexer>();
         return builder;
     }
 

@@ -46,8 +46,6 @@ public sealed class KernelPool : BackgroundService
             UnixFileMode.OtherExecute);
     }
 
-    public int WarmCount => _warm.Count;
-
     /// <summary>
     /// A ready kernel: a warm one when there is one, else one started now without the scientific stack (ready in
     /// tens of milliseconds; its cells import what they use, instead of every caller waiting for a full preload).

@@ -52,8 +52,15 @@ public static class SessionsApi
         }
     }
 
-    private static Results<NoContent, ProblemHttpResult> Delete(string id, SessionManager manager) =>
-        manager.End(id, SessionEndReasons.Deleted) ? TypedResults.NoContent() : Gone(manager, id);
+    private static Results<NoContent, ProblemHttpResult> Delete(string id, SessionManager manager)
+    {
+        if (manager.End(id, SessionEndReasons.Deleted))
+        {
+            return TypedResults.NoContent();
+        }
+        manager.TryGet(id, out _, out var reason);
+        return Gone(reason);
+    }
 
     private static async Task<Results<Ok<ExecutionResult>, ValidationProblem, ProblemHttpResult>> ExecuteAsync(
         string id, CodeSubmission submission, SessionManager manager, IsolationProbe probe, HttpContext context,
@@ -175,11 +182,10 @@ public static class SessionsApi
 
     /// <summary>Null when the session is live; otherwise the problem that says why it is not.</summary>
     private static ProblemHttpResult? Find(SessionManager manager, string id, out SandboxSession session) =>
-        manager.TryGet(id, out session, out _) ? null : Gone(manager, id);
+        manager.TryGet(id, out session, out var reason) ? null : Gone(reason);
 
-    private static ProblemHttpResult Gone(SessionManager manager, string id)
+    private static ProblemHttpResult Gone(string reason)
     {
-        manager.TryGet(id, out _, out var reason);
         var unknown = reason == SessionEndReasons.Unknown;
         return TypedResults.Problem(
             unknown

@@ -4,15 +4,13 @@ using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.Core.Tenancy;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.AI;
 using Npgsql;
 
 namespace BioAiSaaS.Worker.Knowledge;
 
 /// <summary>
 /// Turns pending documents into searchable chunks: claim one (a row lock in PostgreSQL, so workers never share a
-/// document), extract its text, cut it into passages, embed them in batches and store chunks and vectors in one
-/// transaction with the status change. A worker that dies mid-way leaves the document processing; after
+/// document), extract its text, cut it into passages, and hand them to the <see cref="KnowledgeIndexer"/>. A worker that dies mid-way leaves the document processing; after
 /// <see cref="KnowledgeLimits.ProcessingLease"/> another worker takes it again, up to <see cref="KnowledgeLimits.MaxAttempts"/>.
 /// </summary>
 public sealed class DocumentIngestor(IServiceScopeFactory scopes, ILogger<DocumentIngestor> logger) : BackgroundService
@@ -69,51 +67,14 @@ public sealed class DocumentIngestor(IServiceScopeFactory scopes, ILogger<Docume
         await using var work = scopes.CreateAsyncScope();
         work.ServiceProvider.GetRequiredService<CurrentTenant>().Set(ownerId);
         var context = work.ServiceProvider.GetRequiredService<BioDbContext>();
-        var embeddings = work.ServiceProvider.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
-        var model = embeddings.GetService<EmbeddingGeneratorMetadata>()?.DefaultModelId ?? LocalEmbeddingGenerator.ModelName;
+        var indexer = work.ServiceProvider.GetRequiredService<KnowledgeIndexer>();
         var document = await context.KnowledgeDocuments.AsNoTracking().SingleAsync(d => d.Id == documentId, cancellationToken);
         var stopwatch = Stopwatch.StartNew();
         try
         {
             var content = await context.DocumentContents.AsNoTracking().SingleAsync(c => c.DocumentId == documentId, cancellationToken);
             var passages = Chunker.Split(DocumentText.Extract(document.Kind, content.Content)).ToList();
-            if (passages.Count == 0)
-            {
-                throw new UnreadableDocumentException("The document has no text.");
-            }
-            var vectors = new List<ReadOnlyMemory<float>>(passages.Count);
-            foreach (var batch in passages.Chunk(KnowledgeLimits.EmbeddingBatchSize))
-            {
-                vectors.AddRange((await embeddings.GenerateAsync(batch.Select(p => p.Text), cancellationToken: cancellationToken))
-                    .Select(e => e.Vector));
-            }
-
-            // Chunks, vectors and the status change commit together; the retrying strategy replays the whole unit.
-            var stored = await context.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-            {
-                context.ChangeTracker.Clear();
-                await using var transaction = await context.Database.BeginTransactionAsync(ct);
-                // A retry after a crash starts from a clean slate.
-                await context.KnowledgeChunks.Where(c => c.DocumentId == documentId).ExecuteDeleteAsync(ct);
-                var chunks = passages.Select((p, i) => new KnowledgeChunk
-                {
-                    DocumentId = documentId, ProjectId = document.ProjectId, OwnerId = document.OwnerId, Ordinal = i,
-                    Location = p.Location.Length > 200 ? p.Location[..200] : p.Location, Text = p.Text,
-                }).ToList();
-                context.KnowledgeChunks.AddRange(chunks);
-                await context.SaveChangesAsync(ct);
-                context.ChunkEmbeddings.AddRange(chunks.Select((c, i) => new ChunkEmbedding
-                {
-                    ChunkId = c.Id, ProjectId = c.ProjectId, OwnerId = c.OwnerId, Model = model, Embedding = new Pgvector.Vector(vectors[i]),
-                }));
-                await context.SaveChangesAsync(ct);
-                await context.KnowledgeDocuments.Where(d => d.Id == documentId).ExecuteUpdateAsync(d => d
-                    .SetProperty(x => x.Status, DocumentStatus.Ready)
-                    .SetProperty(x => x.FailureReason, (string?)null)
-                    .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
-                await transaction.CommitAsync(ct);
-                return chunks.Count;
-            }, cancellationToken);
+            var stored = await indexer.IndexAsync(context, document, isNew: false, passages, cancellationToken);
             Chunks.Add(stored);
             logger.LogInformation("Document {DocumentId} ingested: {Chunks} chunks in {Elapsed} ms", documentId, stored,
                 stopwatch.ElapsedMilliseconds);

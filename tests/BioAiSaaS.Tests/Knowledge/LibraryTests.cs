@@ -37,7 +37,8 @@ public sealed class LibraryTests(StackFixture stack)
         await using var db = stack.CreateDbContext();
         var before = await db.KnowledgeDocuments.CountAsync(d => d.ProjectId == null, Ct);
 
-        var added = await new LibrarySeeder(db, KnowledgeSeed.Embeddings, NullLogger<LibrarySeeder>.Instance)
+        var added = await new LibrarySeeder(db, new KnowledgeIndexer(KnowledgeSeed.Embeddings, Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions())),
+                NullLogger<LibrarySeeder>.Instance)
             .SeedAsync(Path.Combine(AppContext.BaseDirectory, "Library"), Ct);
 
         Assert.Equal(0, added);
