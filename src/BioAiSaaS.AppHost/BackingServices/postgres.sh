@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs the host's PostgreSQL (with pgvector) for the AppHost when there is no container runtime.
-# Usage: postgres.sh DATA_DIR PORT, with the superuser's password in POSTGRES_PASSWORD.
+# Usage: postgres.sh DATA_DIR PORT, with the superuser's password in POSTGRES_PASSWORD (and optionally
+# POSTGRES_SHARED_BUFFERS, 128MB by default: enough for development; benchmarks of large indexes raise it).
 # Initialises DATA_DIR on first start; later starts keep the data and set the password Aspire gives.
 set -euo pipefail
 data=$1
@@ -49,7 +50,7 @@ fi
 
 "${as_owner[@]}" "$bindir/postgres" -D "$data" -p "$port" \
   -c listen_addresses=127.0.0.1 -c unix_socket_directories= \
-  -c max_connections=200 -c shared_buffers=128MB -c fsync=on \
+  -c max_connections=200 -c shared_buffers="${POSTGRES_SHARED_BUFFERS:-128MB}" -c fsync=on \
   -c log_destination=stderr -c logging_collector=off &
 server=$!
 
