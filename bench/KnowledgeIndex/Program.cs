@@ -6,7 +6,8 @@ using Npgsql;
 using NpgsqlTypes;
 using static Corpus;
 
-// Usage: KnowledgeIndex CONNECTION_STRING [CHUNKS=100000] [QUERIES=200] [CACHE_DIR=/tmp/bioaisaas-bench]
+// Usage: KnowledgeIndex CONNECTION_STRING [CHUNKS=100000] [QUERIES=200] [CACHE_DIR=/tmp/bioaisaas-bench] [MODE=sweep]
+// MODE product skips the HNSW sweep and prints the plans (auto_explain, ANALYZE) of the product's first searches.
 // The connection is the database owner's, on a throwaway database: the benchmark migrates it, loads the corpus into
 // the built-in library (no project, no owner) and rebuilds the HNSW index several times. Queries run as a role
 // without BYPASSRLS, so row-level security applies as it does for the services.
@@ -14,6 +15,7 @@ var connectionString = args[0];
 var chunkCount = args.Length > 1 ? int.Parse(args[1]) : 100_000;
 var queryCount = args.Length > 2 ? int.Parse(args[2]) : 200;
 var cacheDirectory = args.Length > 3 ? args[3] : "/tmp/bioaisaas-bench";
+var productOnly = args.Length > 4 && args[4] == "product";
 const string Model = LocalEmbeddingGenerator.ModelName;
 const int Dimensions = LocalEmbeddingGenerator.ModelDimensions;
 const int K = 10;
@@ -46,7 +48,7 @@ await using (var connection = await ReaderAsync())
 // The sweep: the vector leg exactly as KnowledgeSearch runs it (50 candidates, iterative scan), per HNSW setting.
 Console.WriteLine("| m | ef_construction | build (s) | index (MB) | ef_search | recall@10 | p50 (ms) | p95 (ms) |");
 Console.WriteLine("|---|---|---|---|---|---|---|---|");
-foreach (var (m, efConstruction) in new[] { (16, 64), (16, 128), (24, 100), (32, 200) })
+foreach (var (m, efConstruction) in productOnly ? [] : new[] { (16, 64), (16, 128), (24, 100), (32, 200) })
 {
     var (buildSeconds, megabytes) = await BuildIndexAsync(m, efConstruction);
     await RequireIndexScanAsync();
@@ -64,12 +66,18 @@ var embedded = passages.Zip(vectors).Concat(queries.Zip(queryVectors)).DistinctB
 using var precomputed = new PrecomputedEmbeddings(embedded);
 foreach (var mode in new[] { SearchMode.Vector, SearchMode.Hybrid })
 {
-    await using var connection = await ReaderAsync();
+    await using var connection = await dataSource.OpenConnectionAsync();
+    if (productOnly)
+    {
+        // As the superuser, before taking the reader's role: auto_explain's plans go to the server's log.
+        await Execute(connection, "LOAD 'auto_explain'; SET auto_explain.log_min_duration = 0; SET auto_explain.log_analyze = on; SET auto_explain.log_buffers = on; SET auto_explain.log_nested_statements = on;");
+    }
+    await Execute(connection, "SET ROLE bench_reader");
     var options = new DbContextOptionsBuilder<BioDbContext>();
     BioDatabase.Configure(options, null);
     options.UseNpgsql(connection, npgsql => npgsql.UseVector());
     await using var db = new BioDbContext(options.Options);
-    var search = new KnowledgeSearch(db, precomputed, Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions()));
+    var search = new KnowledgeSearch(db, new EmbeddingCoverage(new EmbeddingModels(new EmbeddingModel(Model, Dimensions, precomputed)), TimeProvider.System));
     var latencies = new List<double>();
     var hits = 0;
     for (var round = 0; round < 2; round++) // the first round warms caches
@@ -79,9 +87,19 @@ foreach (var mode in new[] { SearchMode.Vector, SearchMode.Hybrid })
         for (var i = 0; i < queries.Length; i++)
         {
             var stopwatch = Stopwatch.StartNew();
-            var found = await search.SearchAsync(new KnowledgeQuery(queries[i], K, Mode: mode), CancellationToken.None);
+            var found = (await search.SearchAsync(new KnowledgeQuery(queries[i], K, Mode: mode), CancellationToken.None)).Passages;
             latencies.Add(stopwatch.Elapsed.TotalMilliseconds);
             hits += found.Count(p => exact[i].Contains(p.ChunkId));
+            if (productOnly && round == 0 && i == 0)
+            {
+                await Execute(connection, "RESET ROLE; SET auto_explain.log_min_duration = -1; SET ROLE bench_reader;");
+                if (Environment.GetEnvironmentVariable("BENCH_POSTGRES_LOG") is { } log)
+                {
+                    Console.WriteLine($"plan of '{queries[0]}' ({mode}):");
+                    Console.WriteLine(string.Join('\n', File.ReadLines(log).SkipWhile(l => !l.Contains("duration:", StringComparison.Ordinal)).Where(l => !l.Contains("'[", StringComparison.Ordinal)).TakeLast(60)));
+                    File.WriteAllText(log, "");
+                }
+            }
         }
     }
     latencies.Sort();

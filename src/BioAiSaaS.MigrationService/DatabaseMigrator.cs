@@ -1,5 +1,7 @@
 using System.Diagnostics;
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Knowledge;
+using BioAiSaaS.Core.Tools;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -27,7 +29,16 @@ internal sealed class DatabaseMigrator(
                 () => ApplicationRole.EnsureAsync(db, applicationRole.Value.Password, stoppingToken));
             logger.LogInformation("Database is at migration {Migration}",
                 (await db.Database.GetAppliedMigrationsAsync(stoppingToken)).LastOrDefault());
-            await scope.ServiceProvider.GetRequiredService<LibrarySeeder>().SeedAsync(LibrarySeeder.DefaultDirectory, stoppingToken);
+            // Every configured embedding model's index exists before any of its vectors is written.
+            foreach (var index in await EmbeddingIndexes.EnsureAsync(db, scope.ServiceProvider.GetRequiredService<EmbeddingModels>(), stoppingToken))
+            {
+                logger.LogInformation("Created the vector index {Index} for a newly configured embedding model", index);
+            }
+            var seeder = scope.ServiceProvider.GetRequiredService<LibrarySeeder>();
+            await seeder.SeedAsync(LibrarySeeder.DefaultDirectory, stoppingToken);
+            await seeder.SeedToolsAsync(scope.ServiceProvider.GetRequiredService<ToolRegistry>(), stoppingToken);
+            // After a model switch the library's passages get the new model's vectors here; the Worker does the projects'.
+            await scope.ServiceProvider.GetRequiredService<EmbeddingBackfill>().RunAsync(BackfillScope.Library, stoppingToken);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -1,17 +1,21 @@
 using System.Security.Cryptography;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Knowledge;
+using BioAiSaaS.Core.Tools;
 using Microsoft.EntityFrameworkCore;
 
 namespace BioAiSaaS.MigrationService;
 
 /// <summary>
-/// Seeds the built-in library (no project, no owner: everyone reads it) from the Markdown files shipped beside this
-/// service, each with a front matter naming its title, source, licence and whether commercial use is allowed.
+/// Seeds the built-in library (no project, no owner: everyone reads it): the know-how Markdown files shipped beside
+/// this service, each with a front matter naming its title, source, licence and whether commercial use is allowed,
+/// and one entry per registered tool (its description and parameters), so the agent finds tools by meaning.
 /// Idempotent: an entry whose content is already in the library is skipped, so every start may run it.
 /// </summary>
 public sealed class LibrarySeeder(BioDbContext db, KnowledgeIndexer indexer, ILogger<LibrarySeeder> logger)
 {
+    public const string ToolKind = "tool";
+
     public static string DefaultDirectory => Path.Combine(AppContext.BaseDirectory, "Library");
 
     public async Task<int> SeedAsync(string directory, CancellationToken cancellationToken)
@@ -38,6 +42,39 @@ public sealed class LibrarySeeder(BioDbContext db, KnowledgeIndexer indexer, ILo
             added++;
         }
         logger.LogInformation("Built-in library: {Added} entries added", added);
+        return added;
+    }
+
+    /// <summary>
+    /// One library entry per tool. A tool whose description or parameters changed gets a new entry and loses the old
+    /// one; a tool no longer registered loses its entry. Returns the number of entries added.
+    /// </summary>
+    public async Task<int> SeedToolsAsync(ToolRegistry tools, CancellationToken cancellationToken)
+    {
+        var wanted = tools.All.Select(t => (Tool: t, Text: t.ToMarkdown()))
+            .Select(t => (t.Tool, t.Text, Hash: Convert.ToHexStringLower(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(t.Text)))))
+            .ToList();
+        var hashes = wanted.Select(w => w.Hash).ToList();
+        var removed = await db.KnowledgeDocuments
+            .Where(d => d.ProjectId == null && d.Kind == ToolKind && !hashes.Contains(d.ContentHash))
+            .ExecuteDeleteAsync(cancellationToken);
+        var present = await db.KnowledgeDocuments.Where(d => d.ProjectId == null && d.Kind == ToolKind)
+            .Select(d => d.ContentHash).ToListAsync(cancellationToken);
+        var added = 0;
+        foreach (var (tool, text, hash) in wanted.Where(w => !present.Contains(w.Hash)))
+        {
+            var now = DateTimeOffset.UtcNow;
+            var document = new KnowledgeDocument
+            {
+                Id = Guid.CreateVersion7(), Title = tool.Name, Kind = ToolKind, ContentHash = hash, SizeBytes = text.Length,
+                Source = "BioAiSaaS tool registry", Licence = "Proprietary (BioAiSaaS)", CommercialUse = true,
+                CreatedAt = now, UpdatedAt = now,
+            };
+            var passages = Chunker.Split(DocumentText.Extract("markdown", System.Text.Encoding.UTF8.GetBytes(text))).ToList();
+            await indexer.IndexAsync(db, document, isNew: true, passages, cancellationToken);
+            added++;
+        }
+        logger.LogInformation("Built-in library: {Added} tool entries added, {Removed} outdated removed", added, removed);
         return added;
     }
 }

@@ -18,7 +18,6 @@ public static class KnowledgeApi
     {
         builder.AddEmbeddings();
         builder.AddValidatedOptions<KnowledgeOptions>(KnowledgeOptions.Section);
-        builder.Services.AddScoped<KnowledgeSearch>();
         return builder;
     }
 
@@ -27,7 +26,7 @@ public static class KnowledgeApi
         app.MapGet("/api/projects/{id:guid}/knowledge/search", SearchProjectAsync)
             .WithTags("Knowledge").WithName("SearchProjectKnowledge")
             .WithSummary("Search a project's documents")
-            .WithDescription("Hybrid ranking: vector similarity and full text fused by reciprocal rank fusion. Passages carry title, location, score and a snippet for citations.")
+            .WithDescription("Hybrid ranking: vector similarity and full text fused by reciprocal rank fusion. Passages carry title, location, score and a snippet for citations; `model` names the embedding model that ranked the vector leg.")
             .RequireAuthorization(Policies.RunsRead)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -41,7 +40,7 @@ public static class KnowledgeApi
         return app;
     }
 
-    private static async Task<Results<Ok<List<Passage>>, ValidationProblem, ProblemHttpResult>> SearchProjectAsync(
+    private static async Task<Results<Ok<KnowledgeResults>, ValidationProblem, ProblemHttpResult>> SearchProjectAsync(
         Guid id, string? q, int? k, string[]? kind, string? mode, HttpContext context, BioDbContext db, KnowledgeSearch search,
         CancellationToken cancellationToken)
     {
@@ -53,10 +52,10 @@ public static class KnowledgeApi
         {
             return ProjectsApi.NotFound();
         }
-        return TypedResults.Ok((await search.SearchAsync(query with { ProjectId = id }, cancellationToken)).ToList());
+        return TypedResults.Ok(await search.SearchAsync(query with { ProjectId = id }, cancellationToken));
     }
 
-    private static async Task<Results<Ok<List<Passage>>, ValidationProblem>> SearchLibraryAsync(
+    private static async Task<Results<Ok<KnowledgeResults>, ValidationProblem>> SearchLibraryAsync(
         string? q, int? k, string[]? kind, string? mode, KnowledgeSearch search, IOptions<KnowledgeOptions> options,
         CancellationToken cancellationToken)
     {
@@ -65,7 +64,7 @@ public static class KnowledgeApi
             return TypedResults.ValidationProblem(errors);
         }
         query = query with { CommercialOnly = options.Value.CommercialMode };
-        return TypedResults.Ok((await search.SearchAsync(query, cancellationToken)).ToList());
+        return TypedResults.Ok(await search.SearchAsync(query, cancellationToken));
     }
 
     private static bool TryParse(string? q, int? k, string[]? kinds, string? mode, out KnowledgeQuery query,
@@ -89,13 +88,4 @@ public static class KnowledgeApi
         query = new KnowledgeQuery(q ?? "", count, Kinds: kinds is { Length: > 0 } ? kinds : null, Mode: searchMode);
         return errors.Count == 0;
     }
-}
-
-/// <summary>The <c>Knowledge</c> section.</summary>
-public sealed class KnowledgeOptions
-{
-    public const string Section = "Knowledge";
-
-    /// <summary>Commercial mode: library sources whose licence forbids commercial use are hidden.</summary>
-    public bool CommercialMode { get; set; }
 }

@@ -24,6 +24,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<KnowledgeChunk> KnowledgeChunks => Set<KnowledgeChunk>();
     public DbSet<ChunkEmbedding> ChunkEmbeddings => Set<ChunkEmbedding>();
     public DbSet<DocumentContent> DocumentContents => Set<DocumentContent>();
+    public DbSet<EmbeddingModelState> EmbeddingModelStates => Set<EmbeddingModelState>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -102,6 +103,12 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             content.ToTable("knowledge_document_contents");
             content.HasKey(c => c.DocumentId);
             content.HasOne<KnowledgeDocument>().WithOne().HasForeignKey<DocumentContent>(c => c.DocumentId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<EmbeddingModelState>(state =>
+        {
+            state.ToTable("embedding_models");
+            state.HasKey(s => s.Model);
+            state.Property(s => s.Model).HasMaxLength(100);
         });
         modelBuilder.Entity<ChunkEmbedding>(embedding =>
         {

@@ -1,15 +1,14 @@
 using BioAiSaaS.Core.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.AI;
-using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.Core.Knowledge;
 
 /// <summary>
-/// Makes a document searchable: embeds its passages in batches with the configured model and writes chunks, vectors
-/// and the document's <c>ready</c> status in one transaction. Shared by the Worker's ingestion and the library seeding.
+/// Makes a document searchable: embeds its passages in batches with every configured model (two during a switch)
+/// and writes chunks, vectors and the document's <c>ready</c> status in one transaction. Shared by the Worker's
+/// ingestion and the library seeding.
 /// </summary>
-public sealed class KnowledgeIndexer(IEmbeddingGenerator<string, Embedding<float>> embeddings, IOptions<EmbeddingOptions> options)
+public sealed class KnowledgeIndexer(EmbeddingModels models)
 {
     /// <summary>
     /// Indexes <paramref name="passages"/> of <paramref name="document"/> through <paramref name="db"/>; with
@@ -23,14 +22,12 @@ public sealed class KnowledgeIndexer(IEmbeddingGenerator<string, Embedding<float
         {
             throw new UnreadableDocumentException("The document has no text.");
         }
-        var vectors = new List<ReadOnlyMemory<float>>(passages.Count);
-        foreach (var batch in passages.Chunk(KnowledgeLimits.EmbeddingBatchSize))
+        var vectors = new List<(string Model, List<ReadOnlyMemory<float>> Vectors)>();
+        foreach (var model in models.All)
         {
-            vectors.AddRange((await embeddings.GenerateAsync(batch.Select(p => p.Text), cancellationToken: cancellationToken))
-                .Select(e => e.Vector));
+            // The model's name is the one the search statement selects its partial index by.
+            vectors.Add((model.Name, await EmbedAsync(model, passages.Select(p => p.Text).ToList(), cancellationToken)));
         }
-        // The same name the search statement selects its partial index by.
-        var model = options.Value.Model;
 
         // The retrying strategy replays the whole unit; a retry (or a re-ingestion after a crash) starts clean.
         return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
@@ -53,10 +50,10 @@ public sealed class KnowledgeIndexer(IEmbeddingGenerator<string, Embedding<float
             }).ToList();
             db.KnowledgeChunks.AddRange(chunks);
             await db.SaveChangesAsync(ct);
-            db.ChunkEmbeddings.AddRange(chunks.Select((c, i) => new ChunkEmbedding
+            db.ChunkEmbeddings.AddRange(vectors.SelectMany(m => chunks.Select((c, i) => new ChunkEmbedding
             {
-                ChunkId = c.Id, ProjectId = c.ProjectId, OwnerId = c.OwnerId, Model = model, Embedding = new Pgvector.Vector(vectors[i]),
-            }));
+                ChunkId = c.Id, ProjectId = c.ProjectId, OwnerId = c.OwnerId, Model = m.Model, Embedding = new Pgvector.Vector(m.Vectors[i]),
+            })));
             await db.SaveChangesAsync(ct);
             if (!isNew)
             {
@@ -68,5 +65,25 @@ public sealed class KnowledgeIndexer(IEmbeddingGenerator<string, Embedding<float
             await transaction.CommitAsync(ct);
             return chunks.Count;
         }, cancellationToken);
+    }
+
+    /// <summary>The vectors of <paramref name="texts"/> by <paramref name="model"/>, in order, in batches.</summary>
+    public static async Task<List<ReadOnlyMemory<float>>> EmbedAsync(EmbeddingModel model, IReadOnlyList<string> texts,
+        CancellationToken cancellationToken)
+    {
+        var vectors = new List<ReadOnlyMemory<float>>(texts.Count);
+        foreach (var batch in texts.Chunk(KnowledgeLimits.EmbeddingBatchSize))
+        {
+            var embeddings = await model.Generator.GenerateAsync(batch, cancellationToken: cancellationToken);
+            if (embeddings.Count != batch.Length || embeddings.Any(e => e.Vector.Length != model.Dimensions))
+            {
+                // A misconfigured endpoint (wrong Dimensions, a truncated answer) must not store vectors the index
+                // cannot cast: fail the document with a reason instead.
+                throw new InvalidOperationException(
+                    $"The embedding model {model.Name} returned {embeddings.Count} vectors of {embeddings.FirstOrDefault()?.Vector.Length} dimensions for {batch.Length} texts; {model.Dimensions} are configured.");
+            }
+            vectors.AddRange(embeddings.Select(e => e.Vector));
+        }
+        return vectors;
     }
 }

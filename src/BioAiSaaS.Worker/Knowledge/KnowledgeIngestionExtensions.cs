@@ -8,6 +8,8 @@ public static class KnowledgeIngestionExtensions
     {
         builder.AddEmbeddings();
         builder.Services.AddHostedService<DocumentIngestor>();
+        builder.Services.AddSingleton<EmbeddingBackfill>();
+        builder.Services.AddHostedService<EmbeddingBackfillService>();
         return builder;
     }
 }

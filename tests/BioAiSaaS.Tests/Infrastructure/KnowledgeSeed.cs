@@ -12,6 +12,9 @@ namespace BioAiSaaS.Tests.Infrastructure;
 public static class KnowledgeSeed
 {
     public static readonly LocalEmbeddingGenerator Embeddings = new();
+    public static readonly EmbeddingModels Models = new(
+        new EmbeddingModel(LocalEmbeddingGenerator.ModelName, LocalEmbeddingGenerator.ModelDimensions, Embeddings));
+    public static readonly EmbeddingCoverage Coverage = new(Models, TimeProvider.System);
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     public static async Task<Guid> NewUserAsync(StackFixture stack) => (await AccountsClient.CreateVerifiedUserAsync(stack, "kb")).Id;

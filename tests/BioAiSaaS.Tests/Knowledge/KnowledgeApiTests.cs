@@ -54,9 +54,10 @@ public sealed class KnowledgeApiTests(StackFixture stack)
         ]);
         using var api = await ClientForAsync(user);
 
-        var passages = await api.GetFromJsonAsync<List<Passage>>($"/api/projects/{project}/knowledge/search?q=P38398&k=5", Ct);
+        var results = await api.GetFromJsonAsync<KnowledgeResults>($"/api/projects/{project}/knowledge/search?q=P38398&k=5", Ct);
 
-        var top = passages![0];
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, results!.Model);
+        var top = results.Passages[0];
         Assert.Equal(chunks[0], top.ChunkId);
         Assert.Equal("text", top.Kind);
         Assert.StartsWith("BRCA1 transcript", top.Title, StringComparison.Ordinal);

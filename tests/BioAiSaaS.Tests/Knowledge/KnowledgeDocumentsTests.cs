@@ -151,7 +151,7 @@ public sealed class KnowledgeDocumentsTests(StackFixture stack)
         (await stack.Api.GetFromJsonAsync<List<DocumentResponse>>($"/api/projects/{project}/documents", Ct))!;
 
     private async Task<List<Passage>> SearchAsync(Guid project, string query) =>
-        (await stack.Api.GetFromJsonAsync<List<Passage>>($"/api/projects/{project}/knowledge/search?q={Uri.EscapeDataString(query)}&k=5", Ct))!;
+        [.. (await stack.Api.GetFromJsonAsync<KnowledgeResults>($"/api/projects/{project}/knowledge/search?q={Uri.EscapeDataString(query)}&k=5", Ct))!.Passages];
 
     /// <summary>Polls until the Worker has ingested the document (or failed it).</summary>
     private async Task<DocumentResponse> WaitUntilSettledAsync(Guid project, Guid document)

@@ -1,7 +1,6 @@
 using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.Tests.Infrastructure;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.Tests.Knowledge;
 
@@ -94,7 +93,7 @@ public sealed class KnowledgeSearchTests(StackFixture stack)
     private async Task<IReadOnlyList<Passage>> SearchAsync(Guid user, KnowledgeQuery query)
     {
         await using var db = await stack.CreateTenantDbContextAsync(user);
-        return await new KnowledgeSearch(db, KnowledgeSeed.Embeddings, Options.Create(new EmbeddingOptions())).SearchAsync(query, Ct);
+        return (await new KnowledgeSearch(db, KnowledgeSeed.Coverage).SearchAsync(query, Ct)).Passages;
     }
 
     private Task<Guid> NewUserAsync() => KnowledgeSeed.NewUserAsync(stack);

@@ -20,10 +20,11 @@ public sealed class LibraryTests(StackFixture stack)
     [InlineData("NM_007294.4", "Common sequence file formats")]
     public async Task The_seeded_know_how_answers_questions_with_its_source_and_licence(string question, string title)
     {
-        var passages = await stack.Api.GetFromJsonAsync<List<Passage>>(
+        var results = await stack.Api.GetFromJsonAsync<KnowledgeResults>(
             $"/api/knowledge/search?q={Uri.EscapeDataString(question)}&k=3", Ct);
 
-        var top = passages![0];
+        Assert.Equal(LocalEmbeddingGenerator.ModelName, results!.Model);
+        var top = results.Passages[0];
         Assert.Equal(title, top.Title);
         Assert.Equal("know-how", top.Kind);
         Assert.StartsWith("BioAiSaaS team", top.Source, StringComparison.Ordinal);
@@ -37,7 +38,7 @@ public sealed class LibraryTests(StackFixture stack)
         await using var db = stack.CreateDbContext();
         var before = await db.KnowledgeDocuments.CountAsync(d => d.ProjectId == null, Ct);
 
-        var added = await new LibrarySeeder(db, new KnowledgeIndexer(KnowledgeSeed.Embeddings, Microsoft.Extensions.Options.Options.Create(new EmbeddingOptions())),
+        var added = await new LibrarySeeder(db, new KnowledgeIndexer(KnowledgeSeed.Models),
                 NullLogger<LibrarySeeder>.Instance)
             .SeedAsync(Path.Combine(AppContext.BaseDirectory, "Library"), Ct);
 

@@ -399,6 +399,27 @@ namespace BioAiSaaS.Core.Data.Migrations
                     b.ToTable("knowledge_document_contents", (string)null);
                 });
 
+            modelBuilder.Entity("BioAiSaaS.Core.Knowledge.EmbeddingModelState", b =>
+                {
+                    b.Property<string>("Model")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("model");
+
+                    b.Property<DateTimeOffset?>("CompleteSince")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("complete_since");
+
+                    b.Property<int>("Dimensions")
+                        .HasColumnType("integer")
+                        .HasColumnName("dimensions");
+
+                    b.HasKey("Model")
+                        .HasName("pk_embedding_models");
+
+                    b.ToTable("embedding_models", (string)null);
+                });
+
             modelBuilder.Entity("BioAiSaaS.Core.Knowledge.KnowledgeChunk", b =>
                 {
                     b.Property<long>("Id")

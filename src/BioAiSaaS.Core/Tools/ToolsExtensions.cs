@@ -1,0 +1,15 @@
+using Microsoft.Extensions.DependencyInjection;
+
+namespace BioAiSaaS.Core.Tools;
+
+public static class ToolsExtensions
+{
+    /// <summary>Registers the <see cref="ToolRegistry"/> with every tool, and the scoped <see cref="ToolContext"/> tools read.</summary>
+    public static IServiceCollection AddResearchTools(this IServiceCollection services)
+    {
+        services.AddSingleton(KnowledgeTools.SearchKnowledge);
+        services.AddSingleton<ToolRegistry>();
+        services.AddScoped<ToolContext>();
+        return services;
+    }
+}
