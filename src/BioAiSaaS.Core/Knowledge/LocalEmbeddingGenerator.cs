@@ -27,7 +27,10 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
     private const int BatchSize = 16;
 
     // Loading the model (~90 MB, ~0.5 s) waits for the first use, so a service that never embeds never pays for it.
-    private readonly Lazy<MiniLmModel> _model = new(MiniLmModel.Load);
+    private readonly Lazy<MiniLmModel> _model;
+
+    /// <param name="modelFile">Another ONNX file of the same model (a quantised variant, for benchmarks); null: the packaged one.</param>
+    public LocalEmbeddingGenerator(string? modelFile = null) => _model = new(() => MiniLmModel.Load(modelFile));
 
     public EmbeddingGeneratorMetadata Metadata { get; } = new("sentence-transformers", null, ModelName, ModelDimensions);
 
@@ -67,11 +70,11 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         private static readonly string[] InputNames = ["input_ids", "attention_mask", "token_type_ids"];
         private static readonly string[] OutputNames = ["last_hidden_state"];
 
-        public static MiniLmModel Load()
+        public static MiniLmModel Load(string? modelFile)
         {
             var resources = typeof(SentenceEncoder).Assembly;
             using var modelStream = new MemoryStream();
-            using (var stream = resources.GetManifestResourceStream(ResourcePrefix + "model.onnx")!)
+            using (var stream = modelFile is null ? resources.GetManifestResourceStream(ResourcePrefix + "model.onnx")! : File.OpenRead(modelFile))
             {
                 stream.CopyTo(modelStream);
             }
