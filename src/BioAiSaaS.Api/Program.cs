@@ -45,6 +45,7 @@ app.MapApiKeysApi();
 app.MapPrivacyApi();
 app.MapAdminApi();
 app.MapRunsApi();
+app.MapProjectRunsApi();
 app.MapProjectsApi();
 app.MapKnowledgeApi();
 app.MapDocumentsApi();

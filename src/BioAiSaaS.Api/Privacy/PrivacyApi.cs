@@ -50,7 +50,7 @@ public static class PrivacyApi
             apiKeys = await db.ApiKeys.AsNoTracking().Where(k => k.UserId == user.Id)
                 .Select(k => new { k.Id, k.Name, k.Prefix, k.Scopes, k.CreatedAt, k.ExpiresAt, k.LastUsedAt, k.RevokedAt })
                 .ToListAsync(cancellationToken),
-            runs = runs.Select(RunResponse.From),
+            runs = runs.Select(r => RunResponse.From(r)),
             auditEvents = (await db.AuditEvents.AsNoTracking().Where(a => a.UserId == user.Id).OrderBy(a => a.Id).ToListAsync(cancellationToken))
                 .Select(AdminApi.ToResponse),
         };

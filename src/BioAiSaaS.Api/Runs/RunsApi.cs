@@ -5,6 +5,7 @@ using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
+using BioAiSaaS.Core.Tools;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -19,6 +20,9 @@ public static class RunsApi
     public static IHostApplicationBuilder AddRunsFeature(this IHostApplicationBuilder builder)
     {
         builder.Services.AddScoped<RunDispatcher>();
+        builder.Services.AddScoped<RunEventLog>();
+        // Workflows are checked against the registered tools at submission.
+        builder.Services.AddResearchTools();
         return builder;
     }
 
@@ -93,7 +97,7 @@ public static class RunsApi
             query = query.Where(r => r.CreatedAt < cursor);
         }
         var runs = await query.OrderByDescending(r => r.CreatedAt).Take(take).ToListAsync(cancellationToken);
-        return TypedResults.Ok(runs.Select(RunResponse.From).ToList());
+        return TypedResults.Ok(runs.Select(r => RunResponse.From(r)).ToList());
     }
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(
@@ -102,8 +106,13 @@ public static class RunsApi
         // Someone else's run is "not found", never "forbidden": ids of other tenants reveal nothing.
         var owner = context.User.RequiredUserId();
         var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken);
-        return run is null
-            ? Problems.Of(StatusCodes.Status404NotFound, "Run not found", $"There is no run with id '{id}'.")
-            : TypedResults.Ok(RunResponse.From(run));
+        if (run is null)
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "Run not found", $"There is no run with id '{id}'.");
+        }
+        var steps = run.Kind == RunKind.Workflow
+            ? await db.RunSteps.AsNoTracking().Where(s => s.RunId == id).ToListAsync(cancellationToken)
+            : null;
+        return TypedResults.Ok(RunResponse.From(run, steps));
     }
 }

@@ -25,6 +25,8 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<ChunkEmbedding> ChunkEmbeddings => Set<ChunkEmbedding>();
     public DbSet<DocumentContent> DocumentContents => Set<DocumentContent>();
     public DbSet<EmbeddingModelState> EmbeddingModelStates => Set<EmbeddingModelState>();
+    public DbSet<RunStep> RunSteps => Set<RunStep>();
+    public DbSet<RunEvent> RunEvents => Set<RunEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -55,6 +57,30 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             // The sweeper looks for accepted runs that never reached the queue.
             run.HasIndex(r => r.CreatedAt).HasFilter("dispatched_at IS NULL").HasDatabaseName("ix_runs_undispatched");
             run.HasIndex(r => new { r.Status, r.CreatedAt });
+            run.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
+            run.Property(r => r.Workflow).HasColumnType("jsonb");
+            run.HasOne<Project>().WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            run.HasIndex(r => new { r.ProjectId, r.CreatedAt });
+        });
+        modelBuilder.Entity<RunStep>(step =>
+        {
+            step.ToTable("run_steps");
+            step.HasKey(s => new { s.RunId, s.StepId });
+            step.Property(s => s.StepId).HasMaxLength(40);
+            step.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
+            step.Property(s => s.Output).HasColumnType("jsonb");
+            step.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RunEvent>(e =>
+        {
+            e.ToTable("run_events");
+            e.HasKey(x => new { x.RunId, x.Sequence });
+            e.Property(x => x.Type).HasMaxLength(40);
+            e.Property(x => x.StepId).HasMaxLength(40);
+            e.Property(x => x.Key).HasMaxLength(200);
+            e.Property(x => x.Data).HasColumnType("jsonb");
+            e.HasIndex(x => new { x.RunId, x.Key }).IsUnique();
+            e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
         });
     }
 

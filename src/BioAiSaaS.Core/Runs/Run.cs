@@ -12,9 +12,19 @@ public sealed class Run
     public Guid Id { get; init; }
     /// <summary>The user who submitted it; row-level security lets only that user's scopes see the row.</summary>
     public Guid OwnerId { get; init; }
-    public required SandboxLanguage Language { get; init; }
-    public required string Code { get; init; }
+    public RunKind Kind { get; init; } = RunKind.Code;
+    /// <summary>The project a workflow or task runs in (its documents, its earlier runs); null for a bare code run.</summary>
+    public Guid? ProjectId { get; init; }
+
+    /// <summary>For a code run: what to execute.</summary>
+    public SandboxLanguage? Language { get; init; }
+    public string? Code { get; init; }
     public int TimeoutSeconds { get; init; }
+
+    /// <summary>For a workflow run: the submitted graph, as JSON.</summary>
+    public string? Workflow { get; init; }
+    /// <summary>How many events the run has logged; appending one takes the next number (<see cref="RunEventLog"/>).</summary>
+    public long EventCount { get; set; }
 
     public RunStatus Status { get; set; }
     public DateTimeOffset CreatedAt { get; init; }
@@ -30,6 +40,15 @@ public sealed class Run
     public RunOutcome? Outcome { get; set; }
     /// <summary>Why the platform could not run the code at all (as opposed to the code failing).</summary>
     public string? Error { get; set; }
+}
+
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<RunKind>))]
+public enum RunKind
+{
+    /// <summary>One piece of code in the sandbox (<c>POST /api/runs</c>).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("code")] Code,
+    /// <summary>An explicit graph of steps (<c>POST /api/projects/{id}/runs</c> with a workflow).</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("workflow")] Workflow,
 }
 
 /// <summary>What the sandbox reported for the code, stored with the run.</summary>

@@ -1,5 +1,8 @@
 using BioAiSaaS.Core.Hosting;
+using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Core.Tools;
+using BioAiSaaS.Worker.Workflows;
 
 namespace BioAiSaaS.Worker.Runs;
 
@@ -12,6 +15,11 @@ public static class RunProcessingExtensions
         builder.Services.AddScoped<RunStore>();
         builder.Services.AddScoped<RunDispatcher>();
         builder.Services.AddScoped<RunProcessor>();
+        // Workflows: their steps call the registered tools, as the run's owner, in the run's project.
+        builder.AddValidatedOptions<KnowledgeOptions>(KnowledgeOptions.Section);
+        builder.Services.AddResearchTools();
+        builder.Services.AddScoped<RunEventLog>();
+        builder.Services.AddSingleton<WorkflowExecutor>();
         builder.Services.AddHostedService<RunConsumer>();
         builder.Services.AddHostedService<StrandedRunSweeper>();
         return builder;

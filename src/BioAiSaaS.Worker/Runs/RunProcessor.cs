@@ -5,6 +5,7 @@ using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Core.Tenancy;
 using BioAiSaaS.Worker.Sandbox;
+using BioAiSaaS.Worker.Workflows;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
@@ -18,6 +19,7 @@ namespace BioAiSaaS.Worker.Runs;
 public sealed class RunProcessor(
     RunStore store,
     SandboxClient sandbox,
+    WorkflowExecutor workflows,
     IConnectionMultiplexer redis,
     CurrentTenant tenant,
     IServiceScopeFactory scopes,
@@ -72,6 +74,11 @@ public sealed class RunProcessor(
             return;
         }
 
+        if (claim.Details.Kind == RunKind.Workflow)
+        {
+            await ExecuteWorkflowUnderLeaseAsync(claim, entry, activity, stoppingToken);
+            return;
+        }
         if (await ExecuteUnderLeaseAsync(claim, entry, activity, stoppingToken) is { } result)
         {
             await FinishAsync(claim, entry, store.CompleteAsync(claim, result, CancellationToken.None));
@@ -130,6 +137,50 @@ public sealed class RunProcessor(
             await heartbeat;
         }
         return null;
+    }
+
+    /// <summary>
+    /// Runs a workflow while keeping the lease alive, and stores how it ended. Its steps and events are committed as
+    /// they happen, so when the work stops early (lost lease, shutdown, the database gone) the next attempt resumes it.
+    /// </summary>
+    private async Task ExecuteWorkflowUnderLeaseAsync(RunClaim claim, StreamEntry entry, Activity? activity, CancellationToken stoppingToken)
+    {
+        using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
+        using var heartbeatStop = new CancellationTokenSource();
+        var heartbeat = KeepLeaseAsync(claim, entry.Id, work, heartbeatStop.Token);
+        try
+        {
+            var outcome = await workflows.ExecuteAsync(claim, work.Token);
+            await FinishAsync(claim, entry, outcome.Succeeded
+                ? store.SucceedWithoutOutcomeAsync(claim, CancellationToken.None)
+                : store.FailAsync(claim, outcome.FailureSummary!, CancellationToken.None));
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            await store.ReleaseAsync(claim, CancellationToken.None);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Lost the lease on run {RunId} (attempt {Attempt}); another worker has it", claim.RunId, claim.Attempt);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Attempt {Attempt} of workflow run {RunId} stopped early", claim.Attempt, claim.RunId);
+            activity?.AddException(ex);
+            if (claim.Attempt >= _options.MaxAttempts)
+            {
+                await FinishAsync(claim, entry, store.FailAsync(claim, $"The workflow could not be carried out: {ex.Message}", CancellationToken.None));
+            }
+            else
+            {
+                await store.ReleaseAsync(claim, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await heartbeatStop.CancelAsync();
+            await heartbeat;
+        }
     }
 
     /// <summary>Awaits the fenced write of the run's end, then acknowledges the queue entry either way.</summary>

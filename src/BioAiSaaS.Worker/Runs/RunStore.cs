@@ -7,9 +7,13 @@ using Microsoft.EntityFrameworkCore;
 namespace BioAiSaaS.Worker.Runs;
 
 /// <summary>A worker's claim on a run; <see cref="Attempt"/> is its fencing token.</summary>
-public sealed record RunClaim(QueuedRun Run, int Attempt, ExecutionRequest Request, DateTimeOffset CreatedAt)
+public sealed record RunClaim(QueuedRun Run, int Attempt, Run Details)
 {
     public Guid RunId => Run.RunId;
+    public DateTimeOffset CreatedAt => Details.CreatedAt;
+
+    /// <summary>A code run's execution (the Api stores both fields for every code run).</summary>
+    public ExecutionRequest Request => new(Details.Language!.Value, Details.Code!, Details.TimeoutSeconds);
 }
 
 /// <summary>
@@ -36,7 +40,7 @@ public sealed class RunStore(BioDbContext db)
             return null;
         }
         var run = await db.Runs.AsNoTracking().SingleAsync(r => r.Id == runId, cancellationToken);
-        return new RunClaim(queued, attempts[0], new ExecutionRequest(run.Language, run.Code, run.TimeoutSeconds), run.CreatedAt);
+        return new RunClaim(queued, attempts[0], run);
     }
 
     public Task<RunStatus?> GetStatusAsync(Guid runId, CancellationToken cancellationToken) =>
@@ -59,6 +63,10 @@ public sealed class RunStore(BioDbContext db)
     /// <summary>Stores the outcome if this claim still holds; false when another attempt has taken over.</summary>
     public Task<bool> CompleteAsync(RunClaim claim, ExecutionResult result, CancellationToken cancellationToken) =>
         FinishAsync(claim, result.Succeeded ? RunStatus.Succeeded : RunStatus.Failed, RunOutcome.From(result), null, cancellationToken);
+
+    /// <summary>Ends a workflow run that succeeded: its results are its steps' (run_steps).</summary>
+    public Task<bool> SucceedWithoutOutcomeAsync(RunClaim claim, CancellationToken cancellationToken) =>
+        FinishAsync(claim, RunStatus.Succeeded, null, null, cancellationToken);
 
     /// <summary>Fails the run without an outcome: the platform could not run the code.</summary>
     public Task<bool> FailAsync(RunClaim claim, string error, CancellationToken cancellationToken) =>

@@ -608,7 +608,6 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasColumnName("attempt");
 
                     b.Property<string>("Code")
-                        .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("code");
 
@@ -624,12 +623,21 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasColumnType("text")
                         .HasColumnName("error");
 
+                    b.Property<long>("EventCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("event_count");
+
                     b.Property<DateTimeOffset?>("FinishedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
-                    b.Property<string>("Language")
+                    b.Property<string>("Kind")
                         .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Language")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("language");
@@ -641,6 +649,10 @@ namespace BioAiSaaS.Core.Data.Migrations
                     b.Property<Guid>("OwnerId")
                         .HasColumnType("uuid")
                         .HasColumnName("owner_id");
+
+                    b.Property<Guid?>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
 
                     b.Property<DateTimeOffset?>("StartedAt")
                         .HasColumnType("timestamp with time zone")
@@ -661,6 +673,10 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasColumnType("character varying(128)")
                         .HasColumnName("worker_id");
 
+                    b.Property<string>("Workflow")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("workflow");
+
                     b.HasKey("Id")
                         .HasName("pk_runs");
 
@@ -671,10 +687,110 @@ namespace BioAiSaaS.Core.Data.Migrations
                     b.HasIndex("OwnerId", "CreatedAt")
                         .HasDatabaseName("ix_runs_owner_id_created_at");
 
+                    b.HasIndex("ProjectId", "CreatedAt")
+                        .HasDatabaseName("ix_runs_project_id_created_at");
+
                     b.HasIndex("Status", "CreatedAt")
                         .HasDatabaseName("ix_runs_status_created_at");
 
                     b.ToTable("runs", (string)null);
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Runs.RunEvent", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<long>("Sequence")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sequence");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Data")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("data");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<string>("StepId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("step_id");
+
+                    b.Property<string>("Type")
+                        .IsRequired()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("type");
+
+                    b.HasKey("RunId", "Sequence")
+                        .HasName("pk_run_events");
+
+                    b.HasIndex("RunId", "Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_run_events_run_id_key");
+
+                    b.ToTable("run_events", (string)null);
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Runs.RunStep", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("StepId")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("step_id");
+
+                    b.Property<int>("Attempts")
+                        .HasColumnType("integer")
+                        .HasColumnName("attempts");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text")
+                        .HasColumnName("error");
+
+                    b.Property<DateTimeOffset?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finished_at");
+
+                    b.Property<string>("Output")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("output");
+
+                    b.Property<Guid>("OwnerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("owner_id");
+
+                    b.Property<DateTimeOffset?>("StartedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("started_at");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("RunId", "StepId")
+                        .HasName("pk_run_steps");
+
+                    b.ToTable("run_steps", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -972,6 +1088,12 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .IsRequired()
                         .HasConstraintName("fk_runs_users_owner_id");
 
+                    b.HasOne("BioAiSaaS.Core.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .HasConstraintName("fk_runs_projects_project_id");
+
                     b.OwnsOne("BioAiSaaS.Core.Runs.RunOutcome", "Outcome", b1 =>
                         {
                             b1.Property<Guid>("RunId")
@@ -1019,6 +1141,26 @@ namespace BioAiSaaS.Core.Data.Migrations
                         });
 
                     b.Navigation("Outcome");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Runs.RunEvent", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_events_runs_run_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Runs.RunStep", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Runs.Run", null)
+                        .WithMany()
+                        .HasForeignKey("RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_steps_runs_run_id");
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.Identity.IdentityRoleClaim<System.Guid>", b =>

@@ -1,0 +1,186 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Api.Infrastructure;
+using BioAiSaaS.Api.Projects;
+using BioAiSaaS.Api.RateLimiting;
+using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Queue;
+using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Core.Tools;
+using BioAiSaaS.Core.Workflows;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using StackExchange.Redis;
+
+namespace BioAiSaaS.Api.Runs;
+
+/// <summary>A project run: an explicit workflow now; a natural-language task once the research agent is offered.</summary>
+/// <param name="Workflow">The graph of steps to run.</param>
+/// <param name="Task">A research task in natural language (needs the research agent).</param>
+public sealed record ProjectRunSubmission(WorkflowDefinition? Workflow, string? Task);
+
+/// <summary>Runs in a project, and every run's event stream.</summary>
+public static class ProjectRunsApi
+{
+    private const long MaxRequestBodyBytes = 1 << 20;
+    private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
+
+    public static IEndpointRouteBuilder MapProjectRunsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/projects/{id:guid}/runs", SubmitAsync)
+            .WithTags("Runs").WithName("SubmitProjectRun")
+            .WithSummary("Run a workflow in a project")
+            .WithDescription("A graph of tool, code and retrieve steps with dependencies; arguments may quote earlier steps' outputs as ${stepId.output.path}. Shape errors (unknown tools or parameters, unknown dependencies, cycles) are refused here. Watch it with GET /api/runs/{id}/events.")
+            .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes))
+            .RequireAuthorization(Policies.RunsWrite)
+            .RequireRateLimit(RateLimitPolicy.RunSubmission)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
+        app.MapGet("/api/runs/{id:guid}/events", StreamAsync)
+            .WithTags("Runs").WithName("RunEvents")
+            .WithSummary("Follow a run's events (Server-Sent Events)")
+            .WithDescription("Each event's SSE id is its sequence number in the run. Reconnect with Last-Event-ID (or ?after=) to get exactly what was missed, then live events; after the run has ended the whole history is sent and the stream closes.")
+            .RequireAuthorization(Policies.RunsRead)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status404NotFound);
+        return app;
+    }
+
+    private static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
+        Guid id, ProjectRunSubmission submission, HttpContext context, BioDbContext db, ToolRegistry tools, RunDispatcher dispatcher,
+        CancellationToken cancellationToken)
+    {
+        if (await ProjectsApi.FindAsync(db, context, id, cancellationToken) is null)
+        {
+            return ProjectsApi.NotFound();
+        }
+        if (submission.Workflow is null)
+        {
+            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            {
+                [submission.Task is null ? "workflow" : "task"] = [submission.Task is null
+                    ? "Submit a workflow (a graph of steps)."
+                    : "Natural-language tasks need the research agent's language model, which this deployment does not offer yet. Submit a workflow instead."],
+            });
+        }
+        var errors = WorkflowValidator.Validate(submission.Workflow, tools);
+        if (errors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(errors);
+        }
+
+        var run = new Run
+        {
+            Id = Guid.CreateVersion7(),
+            OwnerId = context.User.RequiredUserId(),
+            Kind = RunKind.Workflow,
+            ProjectId = id,
+            Workflow = JsonSerializer.Serialize(submission.Workflow, JsonSerializerOptions.Web),
+            Status = RunStatus.Queued,
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Runs.Add(run);
+        // Committed before it is queued: once we answer 202 the run exists, whatever happens to Redis.
+        await db.SaveChangesAsync(cancellationToken);
+        await dispatcher.TryDispatchAsync(new QueuedRun(run.Id, run.OwnerId), CancellationToken.None);
+        return TypedResults.Accepted($"/api/runs/{run.Id}", RunResponse.From(run));
+    }
+
+    private static async Task<Results<ServerSentEventsResult<JsonElement>, ProblemHttpResult>> StreamAsync(
+        Guid id, long? after, HttpContext context, BioDbContext db, RunEventLog log, IConnectionMultiplexer redis,
+        CancellationToken cancellationToken)
+    {
+        var owner = context.User.RequiredUserId();
+        if (!await db.Runs.AnyAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken))
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "Run not found", $"There is no run with id '{id}'.");
+        }
+        var cursor = after
+            ?? (long.TryParse(context.Request.Headers["Last-Event-ID"], out var last) ? last : 0);
+        return TypedResults.ServerSentEvents(Follow(id, cursor, db, log, redis, cancellationToken));
+    }
+
+    /// <summary>
+    /// The run's events after <paramref name="cursor"/>: what is stored, then whatever is appended, until the run has
+    /// ended and everything is sent. A Redis message wakes the loop at once; without one it looks every second.
+    /// </summary>
+    private static async IAsyncEnumerable<SseItem<JsonElement>> Follow(Guid runId, long cursor, BioDbContext db, RunEventLog log,
+        IConnectionMultiplexer redis, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ChannelMessageQueue? wakeUps = null;
+        try
+        {
+            wakeUps = await redis.GetSubscriber().SubscribeAsync(RunEventLog.Channel(runId));
+        }
+        catch (RedisException)
+        {
+            // Polling alone still delivers everything.
+        }
+        try
+        {
+            while (!cancellationToken.IsCancellationRequested)
+            {
+                var batch = await log.ReadAsync(runId, cursor, 500, cancellationToken);
+                foreach (var e in batch)
+                {
+                    cursor = e.Sequence;
+                    yield return new SseItem<JsonElement>(JsonDocument.Parse(e.Data).RootElement.Clone(), e.Type)
+                    {
+                        EventId = e.Sequence.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    };
+                }
+                if (batch.Count == 500)
+                {
+                    continue;
+                }
+                if (batch.Count > 0 && RunEventTypes.EndsRun(batch[^1].Type))
+                {
+                    yield break;
+                }
+                // A run without an ending event (a code run) ends the stream once it is finished and all is sent.
+                var status = await db.Runs.AsNoTracking().Where(r => r.Id == runId).Select(r => r.Status).SingleAsync(cancellationToken);
+                if (status.IsTerminal() && (await log.ReadAsync(runId, cursor, 1, cancellationToken)).Count == 0)
+                {
+                    yield break;
+                }
+                await WaitAsync(wakeUps, cancellationToken);
+            }
+        }
+        finally
+        {
+            if (wakeUps is not null)
+            {
+                await wakeUps.UnsubscribeAsync();
+            }
+        }
+    }
+
+    private static async Task WaitAsync(ChannelMessageQueue? wakeUps, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(Poll);
+        try
+        {
+            if (wakeUps is null)
+            {
+                await Task.Delay(Poll, cancellationToken);
+                return;
+            }
+            await wakeUps.ReadAsync(timeout.Token);
+            // Several appends may have woken us: drain what is queued, one read of the log covers them all.
+            while (wakeUps.TryRead(out _))
+            {
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+    }
+}

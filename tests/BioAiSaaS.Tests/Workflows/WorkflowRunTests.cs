@@ -1,0 +1,174 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using BioAiSaaS.Api.Runs;
+using BioAiSaaS.Core.Runs;
+using BioAiSaaS.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
+
+namespace BioAiSaaS.Tests.Workflows;
+
+/// <summary>
+/// Explicit workflows end to end through the real stack: submitted over HTTP, run by the Worker with real tools,
+/// the sandbox and the knowledge base, followed over Server-Sent Events.
+/// </summary>
+[Collection(StackCollection.Name)]
+public sealed class WorkflowRunTests(StackFixture stack)
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Steps_run_in_dependency_order_share_the_session_and_pass_outputs_to_later_steps()
+    {
+        var (api, project) = await ProjectAsync();
+
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "make", kind = "code", code = "x = 21\nx * 2" },
+                new { id = "use", kind = "code", code = "print(x + 1)", dependsOn = After("make") },
+                new { id = "kb", kind = "retrieve", query = "SpCas9 guide GC content", k = 3 },
+                new
+                {
+                    id = "search", kind = "tool", tool = "search_knowledge", dependsOn = After("make"),
+                    arguments = new { query = "PCR primer length ${make.output.value}", scope = "library", k = 2 },
+                },
+            },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id);
+
+        Assert.Equal(RunStatus.Succeeded, finished.Status);
+        var steps = finished.Steps!.ToDictionary(s => s.Id);
+        Assert.All(steps.Values, s => Assert.Equal(StepStatus.Succeeded, s.Status));
+        Assert.Equal("42", steps["make"].Output!.Value.GetProperty("value").GetString());
+        Assert.Equal("22\n", steps["use"].Output!.Value.GetProperty("stdout").GetString()); // the session kept x
+        Assert.Equal("Choosing SpCas9 guide RNAs", steps["kb"].Output!.Value.GetProperty("passages")[0].GetProperty("title").GetString());
+        Assert.Equal("PCR primer length 42", steps["search"].Output!.Value.GetProperty("query").GetString());
+        Assert.True(steps["use"].StartedAt >= steps["make"].FinishedAt);
+    }
+
+    [Fact]
+    public async Task A_failed_step_skips_its_dependents_with_the_reason_and_the_run_fails_with_a_summary()
+    {
+        var (api, project) = await ProjectAsync();
+
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "a", kind = "code", code = "1 / 0" },
+                new { id = "b", kind = "code", code = "print('never')", dependsOn = After("a") },
+                new { id = "c", kind = "retrieve", query = "never", dependsOn = After("b") },
+                new { id = "d", kind = "retrieve", query = "qPCR delta-delta Ct" },
+            },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id);
+
+        Assert.Equal(RunStatus.Failed, finished.Status);
+        var steps = finished.Steps!.ToDictionary(s => s.Id);
+        Assert.Equal(StepStatus.Failed, steps["a"].Status);
+        Assert.Contains("ZeroDivisionError", steps["a"].Error, StringComparison.Ordinal);
+        Assert.Equal(StepStatus.Skipped, steps["b"].Status);
+        Assert.Equal("Needs 'a', which failed.", steps["b"].Error);
+        Assert.Equal("Needs 'b', which was skipped.", steps["c"].Error);
+        Assert.Equal(StepStatus.Succeeded, steps["d"].Status);
+        Assert.StartsWith("'a' failed: ZeroDivisionError", finished.Error, StringComparison.Ordinal);
+        Assert.EndsWith("Skipped because of it: b, c.", finished.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_event_stream_follows_a_run_live_and_a_reconnect_with_Last_Event_ID_gets_exactly_what_was_missed()
+    {
+        var (api, project) = await ProjectAsync();
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "wait", kind = "code", code = "import time\ntime.sleep(1)\n'done'" },
+                new { id = "kb", kind = "retrieve", query = "restriction cloning", dependsOn = After("wait") },
+            },
+        });
+
+        // Connected while the run is still going: the stream carries it to its end, then closes.
+        var live = await api.ReadToEndAsync($"/api/runs/{run.Id}/events");
+
+        Assert.Equal(Enumerable.Range(1, live.Count).Select(i => (long)i), live.Select(e => e.Id)); // 1, 2, 3 … no gap, no repeat
+        Assert.Equal(RunEventTypes.RunStarted, live[0].Type);
+        Assert.Equal(RunEventTypes.PlanCreated, live[1].Type);
+        Assert.Equal(RunEventTypes.RunFinished, live[^1].Type);
+        Assert.Contains(live, e => e.Type == RunEventTypes.CodeOutput && e.Data.GetProperty("value").GetString() == "'done'");
+        var call = Assert.Single(live, e => e.Type == RunEventTypes.ToolCallStart);
+        Assert.Equal("search_knowledge", call.Data.GetProperty("toolCallName").GetString());
+        Assert.Contains(live, e => e.Type == RunEventTypes.ToolCallResult
+            && e.Data.GetProperty("toolCallId").GetString() == call.Data.GetProperty("toolCallId").GetString());
+
+        var resumed = await api.ReadToEndAsync($"/api/runs/{run.Id}/events", lastEventId: live[3].Id);
+        Assert.Equal(live.Skip(4).Select(e => (e.Id, e.Type)), resumed.Select(e => (e.Id, e.Type)));
+        var after = await api.ReadToEndAsync($"/api/runs/{run.Id}/events?after={live[^2].Id}");
+        Assert.Equal(RunEventTypes.RunFinished, Assert.Single(after).Type);
+    }
+
+    [Fact]
+    public async Task A_malformed_workflow_is_a_validation_problem_and_nothing_is_stored()
+    {
+        var (api, project) = await ProjectAsync();
+        var before = await CountRunsAsync(project);
+
+        var response = await api.PostAsJsonAsync($"/api/projects/{project}/runs", new
+        {
+            workflow = new
+            {
+                steps = new object[]
+                {
+                    new { id = "a", kind = "retrieve", query = "x", dependsOn = After("b") },
+                    new { id = "b", kind = "retrieve", query = "y", dependsOn = After("a") },
+                },
+            },
+        }, Ct);
+
+        await HttpAssertions.AssertProblemAsync(response, HttpStatusCode.BadRequest);
+        var problem = await response.Content.ReadFromJsonAsync<JsonElement>(Ct);
+        Assert.Contains("cycle", problem.GetProperty("errors").GetProperty("steps")[0].GetString(), StringComparison.Ordinal);
+        Assert.Equal(before, await CountRunsAsync(project));
+    }
+
+    [Fact]
+    public async Task Another_users_project_and_run_events_are_not_found()
+    {
+        var (owner, project) = await ProjectAsync();
+        var run = await SubmitAsync(owner, project, new { steps = new[] { new { id = "kb", kind = "retrieve", query = "PCR" } } });
+        var (stranger, _) = await ProjectAsync();
+
+        var submit = await stranger.PostAsJsonAsync($"/api/projects/{project}/runs",
+            new { workflow = new { steps = new[] { new { id = "kb", kind = "retrieve", query = "PCR" } } } }, Ct);
+        var events = await stranger.GetAsync($"/api/runs/{run.Id}/events", Ct);
+
+        Assert.Equal(HttpStatusCode.NotFound, submit.StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, events.StatusCode);
+    }
+
+    private static string[] After(params string[] steps) => steps;
+
+    private async Task<(HttpClient Api, Guid Project)> ProjectAsync()
+    {
+        var user = await AccountsClient.CreateVerifiedUserAsync(stack, "wf");
+        var api = stack.CreateApiClient(accessToken: user.Tokens.AccessToken);
+        var response = await api.PostAsJsonAsync("/api/projects", new { name = "workflows" }, Ct);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (api, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
+    }
+
+    private static async Task<RunResponse> SubmitAsync(HttpClient api, Guid project, object workflow)
+    {
+        var response = await api.PostAsJsonAsync($"/api/projects/{project}/runs", new { workflow }, Ct);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
+        return (await response.Content.ReadFromJsonAsync<RunResponse>(Ct))!;
+    }
+
+    private async Task<int> CountRunsAsync(Guid project)
+    {
+        await using var db = stack.CreateDbContext();
+        return await db.Runs.CountAsync(r => r.ProjectId == project, Ct);
+    }
+}
