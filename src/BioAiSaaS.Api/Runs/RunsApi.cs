@@ -9,6 +9,7 @@ using BioAiSaaS.Core.Tools;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using StackExchange.Redis;
 
 namespace BioAiSaaS.Api.Runs;
 
@@ -53,7 +54,57 @@ public static class RunsApi
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+        runs.MapPost("/{id:guid}/cancel", CancelAsync)
+            .WithName("CancelRun")
+            .WithSummary("Cancel a run")
+            .WithDescription("A queued run ends cancelled at once; a running one stops within about two seconds (its sandbox work is killed) and ends cancelled. A finished run answers 409.")
+            .RequireAuthorization(Policies.RunsWrite)
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+
         return app;
+    }
+
+    private static async Task<Results<Accepted<RunResponse>, ProblemHttpResult>> CancelAsync(
+        Guid id, HttpContext context, BioDbContext db, RunEventLog events, IConnectionMultiplexer redis, CancellationToken cancellationToken)
+    {
+        var owner = context.User.RequiredUserId();
+        // A queued run has no worker yet: it ends here (a worker's claim needs status 'Queued', so the row lock
+        // orders the two). A running one keeps its status; its worker sees the request and stops.
+        var statuses = await db.Database.SqlQuery<string>($"""
+            UPDATE runs SET cancel_requested_at = coalesce(cancel_requested_at, now()),
+                   status = CASE WHEN status = 'Queued' THEN 'Cancelled' ELSE status END,
+                   finished_at = CASE WHEN status = 'Queued' THEN now() ELSE finished_at END,
+                   error = CASE WHEN status = 'Queued' THEN {RunCancellation.Reason} ELSE error END
+             WHERE id = {id} AND owner_id = {owner} AND status IN ('Queued', 'Running')
+            RETURNING status AS "Value"
+            """).ToListAsync(cancellationToken);
+        var run = await db.Runs.AsNoTracking().FirstOrDefaultAsync(r => r.Id == id && r.OwnerId == owner, cancellationToken);
+        if (run is null)
+        {
+            return Problems.Of(StatusCodes.Status404NotFound, "Run not found", $"There is no run with id '{id}'.");
+        }
+        if (statuses.Count == 0)
+        {
+            return Problems.Of(StatusCodes.Status409Conflict, "Run already finished", $"The run ended {run.Status.ToString().ToLowerInvariant()}.");
+        }
+        if (run.Status == RunStatus.Cancelled)
+        {
+            await events.AppendAsync(id, RunEventTypes.RunCancelled, null, new { runId = id, message = RunCancellation.Reason }, "run-ended", cancellationToken);
+        }
+        else
+        {
+            try
+            {
+                await redis.GetSubscriber().PublishAsync(RunCancellation.Channel(id), "cancel");
+            }
+            catch (RedisException)
+            {
+                // The worker also polls the request it reads from PostgreSQL.
+            }
+        }
+        return TypedResults.Accepted($"/api/runs/{id}", RunResponse.From(run));
     }
 
     private static async Task<Results<Accepted<RunResponse>, ValidationProblem>> SubmitAsync(

@@ -37,6 +37,9 @@ public sealed class Run
     public string? WorkerId { get; set; }
     public DateTimeOffset? LeaseExpiresAt { get; set; }
 
+    /// <summary>When the client asked to cancel; the worker stops the run's work within about a second of it.</summary>
+    public DateTimeOffset? CancelRequestedAt { get; set; }
+
     public RunOutcome? Outcome { get; set; }
     /// <summary>Why the platform could not run the code at all (as opposed to the code failing).</summary>
     public string? Error { get; set; }

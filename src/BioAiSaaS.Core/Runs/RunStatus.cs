@@ -10,9 +10,11 @@ public enum RunStatus
     [JsonStringEnumMemberName("running")] Running,
     [JsonStringEnumMemberName("succeeded")] Succeeded,
     [JsonStringEnumMemberName("failed")] Failed,
+    /// <summary>Stopped at the client's request (<c>POST /api/runs/{id}/cancel</c>).</summary>
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
 }
 
 public static class RunStatusExtensions
 {
-    public static bool IsTerminal(this RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed;
+    public static bool IsTerminal(this RunStatus status) => status is RunStatus.Succeeded or RunStatus.Failed or RunStatus.Cancelled;
 }

@@ -10,6 +10,8 @@ public enum StepStatus
     [JsonStringEnumMemberName("succeeded")] Succeeded,
     [JsonStringEnumMemberName("failed")] Failed,
     [JsonStringEnumMemberName("skipped")] Skipped,
+    /// <summary>Stopped mid-way because the run was cancelled.</summary>
+    [JsonStringEnumMemberName("cancelled")] Cancelled,
 }
 
 /// <summary>

@@ -96,6 +96,8 @@ public sealed class RunProcessor(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = KeepLeaseAsync(claim, entry.Id, work, heartbeatStop.Token);
+        var cancellation = new CancellationWatch();
+        var watch = WatchCancellationAsync(claim, work, cancellation, heartbeatStop.Token);
         try
         {
             // A session of its own for the run, so a SandboxHost restart mid-run is survived by replay.
@@ -127,6 +129,11 @@ public sealed class RunProcessor(
             // Shutting down: hand the run back at once instead of after the lease.
             await store.ReleaseAsync(claim, CancellationToken.None);
         }
+        catch (OperationCanceledException) when (cancellation.Requested)
+        {
+            // Leaving the session's scope above deleted the session: its kernel and processes are gone.
+            await FinishAsync(claim, entry, store.CancelAsync(claim, CancellationToken.None));
+        }
         catch (OperationCanceledException)
         {
             logger.LogWarning("Lost the lease on run {RunId} (attempt {Attempt}); another worker has it", claim.RunId, claim.Attempt);
@@ -134,7 +141,7 @@ public sealed class RunProcessor(
         finally
         {
             await heartbeatStop.CancelAsync();
-            await heartbeat;
+            await Task.WhenAll(heartbeat, watch);
         }
         return null;
     }
@@ -148,6 +155,8 @@ public sealed class RunProcessor(
         using var work = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = KeepLeaseAsync(claim, entry.Id, work, heartbeatStop.Token);
+        var cancellation = new CancellationWatch();
+        var watch = WatchCancellationAsync(claim, work, cancellation, heartbeatStop.Token);
         try
         {
             var outcome = await workflows.ExecuteAsync(claim, work.Token);
@@ -158,6 +167,12 @@ public sealed class RunProcessor(
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
             await store.ReleaseAsync(claim, CancellationToken.None);
+        }
+        catch (OperationCanceledException) when (cancellation.Requested)
+        {
+            // The executor's session is deleted as it unwinds; record what stopped, then end the run.
+            await workflows.RecordCancelledAsync(claim, CancellationToken.None);
+            await FinishAsync(claim, entry, store.CancelAsync(claim, CancellationToken.None));
         }
         catch (OperationCanceledException)
         {
@@ -179,7 +194,76 @@ public sealed class RunProcessor(
         finally
         {
             await heartbeatStop.CancelAsync();
-            await heartbeat;
+            await Task.WhenAll(heartbeat, watch);
+        }
+    }
+
+    private sealed class CancellationWatch
+    {
+        public volatile bool Requested;
+    }
+
+    /// <summary>
+    /// Stops the run's work when its client cancels it: at once on the Redis announcement, or within
+    /// <see cref="RunCancellation.Poll"/> from the request recorded on the run.
+    /// </summary>
+    private async Task WatchCancellationAsync(RunClaim claim, CancellationTokenSource work, CancellationWatch watch, CancellationToken stop)
+    {
+        ChannelMessageQueue? announcements = null;
+        try
+        {
+            announcements = await redis.GetSubscriber().SubscribeAsync(RunCancellation.Channel(claim.RunId));
+        }
+        catch (RedisException)
+        {
+            // The recorded request is enough, a second later.
+        }
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    await using var scope = scopes.CreateAsyncScope();
+                    scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(claim.Run.OwnerId);
+                    if (await scope.ServiceProvider.GetRequiredService<RunStore>().IsCancelRequestedAsync(claim.RunId, stop))
+                    {
+                        watch.Requested = true;
+                        await work.CancelAsync();
+                        return;
+                    }
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Could not check run {RunId} for cancellation", claim.RunId);
+                }
+                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
+                wait.CancelAfter(RunCancellation.Poll);
+                try
+                {
+                    if (announcements is null)
+                    {
+                        await Task.Delay(Timeout.Infinite, wait.Token);
+                    }
+                    else
+                    {
+                        await announcements.ReadAsync(wait.Token);
+                    }
+                }
+                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+                {
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+        finally
+        {
+            if (announcements is not null)
+            {
+                await announcements.UnsubscribeAsync();
+            }
         }
     }
 

@@ -68,6 +68,14 @@ public sealed class RunStore(BioDbContext db)
     public Task<bool> SucceedWithoutOutcomeAsync(RunClaim claim, CancellationToken cancellationToken) =>
         FinishAsync(claim, RunStatus.Succeeded, null, null, cancellationToken);
 
+    /// <summary>Ends the run cancelled, as its client asked.</summary>
+    public Task<bool> CancelAsync(RunClaim claim, CancellationToken cancellationToken) =>
+        FinishAsync(claim, RunStatus.Cancelled, null, RunCancellation.Reason, cancellationToken);
+
+    /// <summary>Whether the client has asked to cancel the run.</summary>
+    public Task<bool> IsCancelRequestedAsync(Guid runId, CancellationToken cancellationToken) =>
+        db.Runs.Where(r => r.Id == runId).Select(r => r.CancelRequestedAt != null).SingleAsync(cancellationToken);
+
     /// <summary>Fails the run without an outcome: the platform could not run the code.</summary>
     public Task<bool> FailAsync(RunClaim claim, string error, CancellationToken cancellationToken) =>
         FinishAsync(claim, RunStatus.Failed, null, error, cancellationToken);

@@ -111,6 +111,32 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         return new WorkflowOutcome(false, summary);
     }
 
+    /// <summary>
+    /// After a cancellation stopped the run's work: steps that were running end cancelled, those that had not started
+    /// end skipped, and the stream gets its last event.
+    /// </summary>
+    public async Task RecordCancelledAsync(RunClaim claim, CancellationToken cancellationToken)
+    {
+        var run = claim.Details;
+        await using var scope = OwnerScope(run.OwnerId);
+        var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+        var events = scope.ServiceProvider.GetRequiredService<RunEventLog>();
+        var now = DateTimeOffset.UtcNow;
+        foreach (var step in await db.RunSteps.Where(s => s.RunId == run.Id && (s.Status == StepStatus.Running || s.Status == StepStatus.Pending))
+                     .ToListAsync(cancellationToken))
+        {
+            var wasRunning = step.Status == StepStatus.Running;
+            step.Status = wasRunning ? StepStatus.Cancelled : StepStatus.Skipped;
+            step.Error = wasRunning ? RunCancellation.Reason : "The run was cancelled before this step started.";
+            step.FinishedAt = now;
+            await db.SaveChangesAsync(cancellationToken);
+            await events.AppendAsync(run.Id, wasRunning ? RunEventTypes.StepFailed : RunEventTypes.StepSkipped, step.StepId,
+                new { stepName = step.StepId, error = step.Error, cancelled = true }, $"step-cancelled:{step.StepId}", cancellationToken);
+        }
+        await events.AppendAsync(run.Id, RunEventTypes.RunCancelled, null, new { runId = run.Id, message = RunCancellation.Reason },
+            "run-ended", cancellationToken);
+    }
+
     /// <summary>Marks every pending step with a failed or skipped dependency as skipped, naming it, until none is left.</summary>
     private static async Task SkipBlockedAsync(WorkflowDefinition workflow, Dictionary<string, RunStep> steps, BioDbContext db,
         RunEventLog events, Guid runId, CancellationToken cancellationToken)

@@ -51,4 +51,15 @@ public static class RunsClient
             await Task.Delay(50, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>Polls until the run reaches <paramref name="status"/> (failing the test after 30 s).</summary>
+    public static async Task WaitForStatusAsync(this HttpClient api, Guid id, RunStatus status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await api.GetRunAsync(id)).Status != status)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Run {id} never became {status}");
+            await Task.Delay(100, TestContext.Current.CancellationToken);
+        }
+    }
 }

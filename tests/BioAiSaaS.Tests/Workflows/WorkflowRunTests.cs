@@ -148,6 +148,63 @@ public sealed class WorkflowRunTests(StackFixture stack)
         Assert.Equal(HttpStatusCode.NotFound, events.StatusCode);
     }
 
+    [Fact]
+    public async Task Cancelling_a_running_workflow_stops_its_step_skips_the_rest_and_ends_the_run_cancelled()
+    {
+        var (api, project) = await ProjectAsync();
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "long", kind = "code", code = "import time\ntime.sleep(120)" },
+                new { id = "next", kind = "retrieve", query = "PCR", dependsOn = After("long") },
+            },
+        });
+        await WaitForStepAsync(api, run.Id, "long", StepStatus.Running);
+
+        var cancel = await api.PostAsync($"/api/runs/{run.Id}/cancel", null, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        // Well before the cell's own two minutes: the work was stopped, not waited for.
+        var (finished, _) = await api.WaitForFinishAsync(run.Id, within: TimeSpan.FromSeconds(20));
+
+        Assert.Equal(RunStatus.Cancelled, finished.Status);
+        var steps = finished.Steps!.ToDictionary(s => s.Id);
+        Assert.Equal(StepStatus.Cancelled, steps["long"].Status);
+        Assert.Equal(StepStatus.Skipped, steps["next"].Status);
+        var events = await api.ReadToEndAsync($"/api/runs/{run.Id}/events");
+        Assert.Equal(RunEventTypes.RunCancelled, events[^1].Type);
+        var again = await api.PostAsync($"/api/runs/{run.Id}/cancel", null, Ct);
+        await HttpAssertions.AssertProblemAsync(again, HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task Cancelling_a_running_code_run_ends_it_cancelled_and_a_stranger_cannot_cancel_it()
+    {
+        var (api, _) = await ProjectAsync();
+        var (stranger, _) = await ProjectAsync();
+        var (_, run) = await api.SubmitAsync("import time\ntime.sleep(120)", timeoutSeconds: 300);
+        await api.WaitForStatusAsync(run.Id, RunStatus.Running);
+
+        var denied = await stranger.PostAsync($"/api/runs/{run.Id}/cancel", null, Ct);
+        var cancel = await api.PostAsync($"/api/runs/{run.Id}/cancel", null, Ct);
+        var (finished, _) = await api.WaitForFinishAsync(run.Id, within: TimeSpan.FromSeconds(20));
+
+        Assert.Equal(HttpStatusCode.NotFound, denied.StatusCode);
+        Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        Assert.Equal(RunStatus.Cancelled, finished.Status);
+        Assert.Equal("Cancelled at the client's request.", finished.Error);
+    }
+
+    private static async Task WaitForStepAsync(HttpClient api, Guid run, string step, StepStatus status)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while ((await api.GetRunAsync(run)).Steps?.FirstOrDefault(s => s.Id == step)?.Status != status)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"step {step} never became {status}");
+            await Task.Delay(100, Ct);
+        }
+    }
+
     private static string[] After(params string[] steps) => steps;
 
     private async Task<(HttpClient Api, Guid Project)> ProjectAsync()

@@ -607,6 +607,10 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
 
+                    b.Property<DateTimeOffset?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_requested_at");
+
                     b.Property<string>("Code")
                         .HasColumnType("text")
                         .HasColumnName("code");
