@@ -8,6 +8,10 @@ public static class ToolsExtensions
     public static IServiceCollection AddResearchTools(this IServiceCollection services)
     {
         services.AddSingleton(KnowledgeTools.SearchKnowledge);
+        foreach (var tool in Bio.PrimerTools.All.Concat(Bio.ProteinTools.All).Concat(Bio.RestrictionTools.All).Concat(Bio.MotifTools.All))
+        {
+            services.AddSingleton(tool);
+        }
         services.AddSingleton<ToolRegistry>();
         services.AddScoped<ToolContext>();
         return services;
