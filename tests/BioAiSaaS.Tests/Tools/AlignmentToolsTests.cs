@@ -198,6 +198,19 @@ public sealed class AlignmentToolsTests
     }
 
     [Fact]
+    public void The_largest_allowed_alignment_completes()
+    {
+        // 2,000 × 2,000 = 4,000,000 cells, the limit. Identical sequences align on the diagonal: score = Σ BLOSUM62(x, x).
+        var random = new Random(7);
+        var sequence = RandomSequence(random, "ACDEFGHIKLMNPQRSTVWY", 2_000);
+
+        var result = AlignmentTools.Align(sequence, sequence, local: false);
+
+        Assert.Equal(sequence.Sum(x => SubstitutionMatrices.Blosum62(x, x)), result.Score);
+        Assert.Equal(100, result.IdentityPercent);
+    }
+
+    [Fact]
     public void Bad_input_is_rejected_naming_the_parameter()
     {
         Assert.Equal("a", Assert.Throws<ArgumentException>(() => AlignmentTools.Align(" ", "ACGT", local: false)).ParamName);
@@ -210,8 +223,8 @@ public sealed class AlignmentToolsTests
         Assert.Equal("gap_extend", Assert.Throws<ArgumentOutOfRangeException>(() => AlignmentTools.Align("A", "A", false, gapExtend: double.NaN)).ParamName);
     }
 
-    private static string RandomSequence(Random random, string alphabet) =>
-        new([.. Enumerable.Range(0, random.Next(1, 13)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
+    private static string RandomSequence(Random random, string alphabet, int? length = null) =>
+        new([.. Enumerable.Range(0, length ?? random.Next(1, 13)).Select(_ => alphabet[random.Next(alphabet.Length)])]);
 
     private static double Substitution(char x, char y, AlignmentMolecule molecule) => molecule == AlignmentMolecule.Dna
         ? (x == 'N' || y == 'N' ? -2 : x == y ? 5 : -4)

@@ -123,6 +123,24 @@ public sealed class CodonToolsTests
     }
 
     [Fact]
+    public void A_long_protein_with_many_short_sites_to_avoid_finishes_and_stays_correct()
+    {
+        // 10,000 residues (the limit) and five 5-base sites, each common by chance: a stress test of the greedy removal.
+        var random = new Random(11);
+        var protein = new string([.. Enumerable.Range(0, 10_000).Select(_ => AllAminoAcids[random.Next(AllAminoAcids.Length)])]);
+        string[] sites = ["GAATT", "GGATC", "CTGCA", "AAGCT", "GCGGC"];
+
+        var result = CodonTools.Run(protein, CodonHost.EColi, avoidSites: sites);
+
+        Assert.Equal(protein, Translate(result.Dna));
+        foreach (var site in result.RemainingSites)
+        {
+            Assert.Contains(site.Site, sites);
+        }
+        Assert.True(result.RemainingSites.Count < 20, $"{result.RemainingSites.Count} sites remain");
+    }
+
+    [Fact]
     public void The_host_tables_are_complete_and_sum_to_about_a_thousand()
     {
         foreach (var host in Enum.GetValues<CodonHost>())

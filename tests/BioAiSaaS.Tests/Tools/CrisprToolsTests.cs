@@ -94,6 +94,33 @@ public sealed class CrisprToolsTests
     }
 
     [Fact]
+    public void A_long_GC_rich_sequence_gives_ranked_guides_whose_coordinates_match_the_sequence()
+    {
+        // 20,000 nt (the limit), two thirds G or C, so PAMs are everywhere: the ranking and every coordinate are checked
+        // against the sequence itself.
+        var random = new Random(5);
+        var sequence = new string([.. Enumerable.Range(0, 20_000).Select(_ => "GGCCAT"[random.Next(6)])]);
+
+        var search = CrisprTools.Find(sequence, maxGuides: 200);
+
+        Assert.Equal(200, search.Guides.Count);
+        Assert.True(search.CandidatesFound > 2_000);
+        Assert.Equal(search.Guides.OrderByDescending(g => g.Score).Select(g => g.Score), search.Guides.Select(g => g.Score));
+        foreach (var guide in search.Guides)
+        {
+            var protospacer = sequence[(guide.Start - 1)..guide.End];
+            Assert.Equal(guide.Strand == "+" ? guide.Guide : ReverseComplement(guide.Guide), protospacer);
+            var pam = guide.Strand == "+" ? sequence.Substring(guide.End, 3) : ReverseComplement(sequence.Substring(guide.Start - 4, 3));
+            Assert.Equal(guide.Pam, pam);
+            Assert.EndsWith("GG", pam, StringComparison.Ordinal);
+            Assert.Equal(guide.Strand == "+" ? guide.End - 3 : guide.Start + 2, guide.CutSite);
+        }
+    }
+
+    private static string ReverseComplement(string dna) =>
+        new([.. dna.Reverse().Select(c => c switch { 'A' => 'T', 'T' => 'A', 'C' => 'G', _ => 'C' })]);
+
+    [Fact]
     public async Task The_tool_binds_snake_case_arguments_and_returns_the_typed_result()
     {
         var result = await CrisprTools.FindGuides.Function.InvokeAsync(new AIFunctionArguments(new Dictionary<string, object?>

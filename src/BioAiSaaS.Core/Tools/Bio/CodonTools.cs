@@ -228,9 +228,10 @@ public static class CodonTools
     }
 
     /// <summary>
-    /// Greedy site removal: take the leftmost remaining occurrence and, among synonymous changes of the codons it
+    /// Greedy site removal, left to right: for each occurrence still present, among synonymous changes of the codons it
     /// overlaps (one codon, else two), apply the one that leaves the fewest occurrences nearby, preferring the highest
-    /// codon adaptation. An occurrence no change removes is left and reported. Returns how many codons changed.
+    /// codon adaptation; an occurrence no change removes is left and reported. Every applied change lowers the total
+    /// count, so this ends; sweeps repeat while they make progress. Returns how many codons changed.
     /// </summary>
     private static int RemoveSites(string protein, string[] codons, List<SitePattern> sites, HostTable table)
     {
@@ -238,79 +239,96 @@ public static class CodonTools
         {
             return 0;
         }
-        var longest = sites.Max(s => s.Pattern.Length);
+        // An occurrence touching a changed codon reaches at most this many codons beyond it.
+        var reach = (sites.Max(s => s.Pattern.Length) + 2) / 3;
+        var dna = string.Concat(codons).ToCharArray();
         var stuck = new HashSet<(int Position, string Pattern)>();
         var changed = new HashSet<int>();
-        // Each pass removes an occurrence or marks one stuck, and removals never add occurrences: this bound is generous.
-        for (var pass = 0; pass < 4 * codons.Length + 16; pass++)
+
+        void Set(int codon, string value)
         {
-            var dna = string.Concat(codons);
-            var next = Occurrences(dna, sites).FirstOrDefault(o => !stuck.Contains((o.Position, o.Pattern)));
-            if (next.Pattern is null)
-            {
-                break;
-            }
-            var firstCodon = next.Position / 3;
-            var lastCodon = (next.Position + next.Pattern.Length - 1) / 3;
-            // Changes inside [firstCodon, lastCodon] only alter occurrences overlapping this window.
-            var windowStart = Math.Max(0, 3 * firstCodon - longest);
-            int Nearby() => CountIn(string.Concat(codons), windowStart, 3 * (lastCodon + 1) + longest, sites);
-            var before = Nearby();
+            codons[codon] = value;
+            value.CopyTo(0, dna, 3 * codon, 3);
+        }
 
-            (int Count, double W, int[] Codons, string[] Choices)? best = null;
-            void Consider(int[] positions, string[] choices)
+        for (var sweep = 0; sweep < 10; sweep++)
+        {
+            var progress = false;
+            foreach (var next in Occurrences(new string(dna), sites).ToList())
             {
-                var saved = positions.Select(p => codons[p]).ToArray();
-                for (var k = 0; k < positions.Length; k++)
+                if (stuck.Contains((next.Position, next.Pattern))
+                    || !dna.AsSpan(next.Position, next.Pattern.Length).SequenceEqual(next.Pattern))
                 {
-                    codons[positions[k]] = choices[k];
+                    continue;
                 }
-                var count = Nearby();
-                var w = choices.Sum(table.W);
-                for (var k = 0; k < positions.Length; k++)
-                {
-                    codons[positions[k]] = saved[k];
-                }
-                if (count < before && (best is null || count < best.Value.Count || (count == best.Value.Count && w > best.Value.W)))
-                {
-                    best = (count, w, positions, choices);
-                }
-            }
+                var firstCodon = next.Position / 3;
+                var lastCodon = (next.Position + next.Pattern.Length - 1) / 3;
+                // Changing codons firstCodon..lastCodon only alters occurrences inside this window of codons.
+                var windowStart = Math.Max(0, firstCodon - reach);
+                var windowEnd = Math.Min(codons.Length - 1, lastCodon + reach);
+                int Nearby() => Occurrences(new string(dna, 3 * windowStart, 3 * (windowEnd - windowStart + 1)), sites).Count();
+                var before = Nearby();
 
-            for (var c = firstCodon; c <= lastCodon; c++)
-            {
-                foreach (var alternative in table.Synonyms(protein[c]).Where(s => s != codons[c]))
+                (int Count, double W, int[] Codons, string[] Choices)? best = null;
+                void Consider(int[] positions, string[] choices)
                 {
-                    Consider([c], [alternative]);
-                }
-            }
-            if (best is null)
-            {
-                for (var c1 = firstCodon; c1 <= lastCodon; c1++)
-                {
-                    for (var c2 = c1 + 1; c2 <= lastCodon; c2++)
+                    var saved = positions.Select(p => codons[p]).ToArray();
+                    for (var k = 0; k < positions.Length; k++)
                     {
-                        foreach (var alt1 in table.Synonyms(protein[c1]).Where(s => s != codons[c1]))
+                        Set(positions[k], choices[k]);
+                    }
+                    var count = Nearby();
+                    var w = choices.Sum(table.W);
+                    for (var k = 0; k < positions.Length; k++)
+                    {
+                        Set(positions[k], saved[k]);
+                    }
+                    if (count < before && (best is null || count < best.Value.Count || (count == best.Value.Count && w > best.Value.W)))
+                    {
+                        best = (count, w, positions, choices);
+                    }
+                }
+
+                for (var c = firstCodon; c <= lastCodon; c++)
+                {
+                    foreach (var alternative in table.Synonyms(protein[c]).Where(s => s != codons[c]))
+                    {
+                        Consider([c], [alternative]);
+                    }
+                }
+                if (best is null)
+                {
+                    for (var c1 = firstCodon; c1 <= lastCodon; c1++)
+                    {
+                        for (var c2 = c1 + 1; c2 <= lastCodon; c2++)
                         {
-                            foreach (var alt2 in table.Synonyms(protein[c2]).Where(s => s != codons[c2]))
+                            foreach (var alt1 in table.Synonyms(protein[c1]).Where(s => s != codons[c1]))
                             {
-                                Consider([c1, c2], [alt1, alt2]);
+                                foreach (var alt2 in table.Synonyms(protein[c2]).Where(s => s != codons[c2]))
+                                {
+                                    Consider([c1, c2], [alt1, alt2]);
+                                }
                             }
                         }
                     }
                 }
-            }
-            if (best is { } chosen)
-            {
-                for (var k = 0; k < chosen.Codons.Length; k++)
+                if (best is { } chosen)
                 {
-                    codons[chosen.Codons[k]] = chosen.Choices[k];
-                    changed.Add(chosen.Codons[k]);
+                    for (var k = 0; k < chosen.Codons.Length; k++)
+                    {
+                        Set(chosen.Codons[k], chosen.Choices[k]);
+                        changed.Add(chosen.Codons[k]);
+                    }
+                    progress = true;
+                }
+                else
+                {
+                    stuck.Add((next.Position, next.Pattern));
                 }
             }
-            else
+            if (!progress)
             {
-                stuck.Add((next.Position, next.Pattern));
+                break;
             }
         }
         return changed.Count;
@@ -329,12 +347,6 @@ public static class CodonTools
             }
         }
         return found.OrderBy(f => f.Item1).ThenBy(f => f.Item2, StringComparer.Ordinal);
-    }
-
-    private static int CountIn(string dna, int start, int end, List<SitePattern> sites)
-    {
-        var window = dna[start..Math.Min(end, dna.Length)];
-        return Occurrences(window, sites).Count();
     }
 
     private static List<SiteOccurrence> FindSites(string dna, List<SitePattern> sites) =>

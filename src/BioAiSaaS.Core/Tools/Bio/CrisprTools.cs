@@ -73,10 +73,22 @@ public static class CrisprTools
 
         var length = forward.Length;
         var guides = new List<CrisprGuide>();
-        foreach (var site in sites.Where(s => s.Spacer is not null))
+        var seeds = sites.Select(s => s.Seed).ToArray();
+        for (var k = 0; k < sites.Count; k++)
         {
-            var hits = sites.Count(other => !ReferenceEquals(other, site) && Mismatches(site.Seed, other.Seed) <= SeedMismatchesAllowed);
-            guides.Add(Describe(site, length, guideLength, hits));
+            if (sites[k].Spacer is null)
+            {
+                continue;
+            }
+            var hits = 0;
+            for (var other = 0; other < seeds.Length; other++)
+            {
+                if (other != k && Mismatches(seeds[k], seeds[other]) <= SeedMismatchesAllowed)
+                {
+                    hits++;
+                }
+            }
+            guides.Add(Describe(sites[k], length, guideLength, hits));
         }
         var ranked = guides.OrderByDescending(g => g.Score).ThenBy(g => g.OffTargetHits).ThenBy(g => g.Start)
             .ThenBy(g => g.Strand, StringComparer.Ordinal).Take(maxGuides).ToList();
