@@ -8,7 +8,7 @@ public static class ToolsExtensions
     public static IServiceCollection AddResearchTools(this IServiceCollection services)
     {
         services.AddSingleton(KnowledgeTools.SearchKnowledge);
-        foreach (var tool in Bio.PrimerTools.All.Concat(Bio.ProteinTools.All).Concat(Bio.RestrictionTools.All)
+        foreach (var tool in Bio.SequenceTools.All.Concat(Bio.PrimerTools.All).Concat(Bio.ProteinTools.All).Concat(Bio.RestrictionTools.All)
                      .Concat(Bio.MotifTools.All).Concat(Bio.AlignmentTools.All).Concat(Bio.CodonTools.All).Concat(Bio.CrisprTools.All))
         {
             services.AddSingleton(tool);
