@@ -27,11 +27,11 @@ public sealed class WorkflowRunTests(StackFixture stack)
             steps = new object[]
             {
                 new { id = "make", kind = "code", code = "x = 21\nx * 2" },
-                new { id = "use", kind = "code", code = "print(x + 1)", dependsOn = After("make") },
+                new { id = "use", kind = "code", code = "print(x + 1)", dependsOn = Strings("make") },
                 new { id = "kb", kind = "retrieve", query = "SpCas9 guide GC content", k = 3 },
                 new
                 {
-                    id = "search", kind = "tool", tool = "search_knowledge", dependsOn = After("make"),
+                    id = "search", kind = "tool", tool = "search_knowledge", dependsOn = Strings("make"),
                     arguments = new { query = "PCR primer length ${make.output.value}", scope = "library", k = 2 },
                 },
             },
@@ -49,6 +49,32 @@ public sealed class WorkflowRunTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task A_workflow_of_biology_tools_runs_without_a_language_model_and_passes_typed_outputs_along()
+    {
+        var (api, project) = await ProjectAsync();
+
+        // The reverse complement of this strand is ATG GCC ATT GAA TTC TAA: M A I E F *, with an EcoRI site.
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "rc", kind = "tool", tool = "reverse_complement", arguments = new { sequence = "TTAGAATTCAATGGCCAT" } },
+                new { id = "protein", kind = "tool", tool = "translate", arguments = new { sequence = "${rc.output.sequence}", to_stop = true }, dependsOn = Strings("rc") },
+                new { id = "digest", kind = "tool", tool = "restriction_map", arguments = new { sequence = "${rc.output.sequence}", enzymes = Strings("EcoRI", "BamHI") }, dependsOn = Strings("rc") },
+                new { id = "stats", kind = "tool", tool = "sequence_stats", arguments = new { sequence = "${rc.output.sequence}" }, dependsOn = Strings("rc") },
+            },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id);
+
+        Assert.Equal(RunStatus.Succeeded, finished.Status);
+        var steps = finished.Steps!.ToDictionary(s => s.Id);
+        Assert.Equal("ATGGCCATTGAATTCTAA", steps["rc"].Output!.Value.GetProperty("sequence").GetString());
+        Assert.Equal("MAIEF", steps["protein"].Output!.Value.GetProperty("protein").GetString());
+        Assert.Equal(["EcoRI"], steps["digest"].Output!.Value.GetProperty("singleCutters").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(18, steps["stats"].Output!.Value.GetProperty("length").GetInt32());
+    }
+
+    [Fact]
     public async Task A_failed_step_skips_its_dependents_with_the_reason_and_the_run_fails_with_a_summary()
     {
         var (api, project) = await ProjectAsync();
@@ -58,8 +84,8 @@ public sealed class WorkflowRunTests(StackFixture stack)
             steps = new object[]
             {
                 new { id = "a", kind = "code", code = "1 / 0" },
-                new { id = "b", kind = "code", code = "print('never')", dependsOn = After("a") },
-                new { id = "c", kind = "retrieve", query = "never", dependsOn = After("b") },
+                new { id = "b", kind = "code", code = "print('never')", dependsOn = Strings("a") },
+                new { id = "c", kind = "retrieve", query = "never", dependsOn = Strings("b") },
                 new { id = "d", kind = "retrieve", query = "qPCR delta-delta Ct" },
             },
         });
@@ -86,7 +112,7 @@ public sealed class WorkflowRunTests(StackFixture stack)
             steps = new object[]
             {
                 new { id = "wait", kind = "code", code = "import time\ntime.sleep(1)\n'done'" },
-                new { id = "kb", kind = "retrieve", query = "restriction cloning", dependsOn = After("wait") },
+                new { id = "kb", kind = "retrieve", query = "restriction cloning", dependsOn = Strings("wait") },
             },
         });
 
@@ -121,8 +147,8 @@ public sealed class WorkflowRunTests(StackFixture stack)
             {
                 steps = new object[]
                 {
-                    new { id = "a", kind = "retrieve", query = "x", dependsOn = After("b") },
-                    new { id = "b", kind = "retrieve", query = "y", dependsOn = After("a") },
+                    new { id = "a", kind = "retrieve", query = "x", dependsOn = Strings("b") },
+                    new { id = "b", kind = "retrieve", query = "y", dependsOn = Strings("a") },
                 },
             },
         }, Ct);
@@ -157,7 +183,7 @@ public sealed class WorkflowRunTests(StackFixture stack)
             steps = new object[]
             {
                 new { id = "long", kind = "code", code = "import time\ntime.sleep(120)" },
-                new { id = "next", kind = "retrieve", query = "PCR", dependsOn = After("long") },
+                new { id = "next", kind = "retrieve", query = "PCR", dependsOn = Strings("long") },
             },
         });
         await WaitForStepAsync(api, run.Id, "long", StepStatus.Running);
@@ -205,7 +231,7 @@ public sealed class WorkflowRunTests(StackFixture stack)
         }
     }
 
-    private static string[] After(params string[] steps) => steps;
+    private static string[] Strings(params string[] items) => items;
 
     private async Task<(HttpClient Api, Guid Project)> ProjectAsync()
     {
