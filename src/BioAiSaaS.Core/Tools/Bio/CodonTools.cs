@@ -180,7 +180,7 @@ public static class CodonTools
                 throw Invalid("avoid_sites", 
                     $"avoid_sites has '{raw}'; a site is {MinSiteLength} to {MaxSiteLength} bases of A, C, G, T.");
             }
-            var reverse = ReverseComplement(site);
+            var reverse = Sequences.ReverseComplement(site, Molecule.Dna);
             if (!patterns.Exists(p => p.Pattern == site))
             {
                 patterns.Add(new SitePattern(site, site, "+"));
@@ -193,15 +193,6 @@ public static class CodonTools
         return patterns;
     }
 
-    private static string ReverseComplement(string dna)
-    {
-        var result = new char[dna.Length];
-        for (var k = 0; k < dna.Length; k++)
-        {
-            result[dna.Length - 1 - k] = dna[k] switch { 'A' => 'T', 'T' => 'A', 'C' => 'G', _ => 'C' };
-        }
-        return new string(result);
-    }
 
     private static string[] Weighted(string protein, HostTable table)
     {

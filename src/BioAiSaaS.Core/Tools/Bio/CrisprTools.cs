@@ -69,7 +69,7 @@ public static class CrisprTools
 
         var sites = new List<Site>();
         Scan(forward, '+', motif, guideLength, sites);
-        Scan(ReverseComplement(forward), '-', motif, guideLength, sites);
+        Scan(Sequences.ReverseComplement(forward, Molecule.Dna), '-', motif, guideLength, sites);
 
         var length = forward.Length;
         var guides = new List<CrisprGuide>();
@@ -247,15 +247,6 @@ public static class CrisprTools
         return longest;
     }
 
-    private static string ReverseComplement(string dna)
-    {
-        var result = new char[dna.Length];
-        for (var k = 0; k < dna.Length; k++)
-        {
-            result[dna.Length - 1 - k] = dna[k] switch { 'A' => 'T', 'T' => 'A', 'C' => 'G', 'G' => 'C', _ => 'N' };
-        }
-        return new string(result);
-    }
 
     /// <summary>A PAM on one strand: its 0-based index on that strand, the protospacer before it (null if none fits), its seed.</summary>
     private sealed record Site(char Strand, int PamIndex, string? Spacer, string Pam, ulong Seed);

@@ -92,10 +92,10 @@ public static class MotifTools
             hits.Add((m.Index, m.Groups[1].Length, false));
         }
         // A pattern that is its own reverse complement (GAATTC, CANNTG) finds the same stretches on "-": listed once.
-        var palindromic = Iupac.ReverseComplement(motif) == motif;
+        var palindromic = Sequences.ReverseComplement(motif, Molecule.Dna) == motif;
         if (bothStrands && !palindromic)
         {
-            var reverse = Iupac.ReverseComplement(seq);
+            var reverse = Sequences.ReverseComplement(seq, Molecule.Dna);
             foreach (Match m in compiled.Matches(reverse))
             {
                 var length = m.Groups[1].Length;
@@ -107,7 +107,7 @@ public static class MotifTools
         var listed = hits.Take(maxHits).Select(h =>
         {
             var text = seq.Substring(h.Start, h.Length);
-            return new MotifHit(h.Start + 1, h.Start + h.Length, h.Minus ? "-" : "+", h.Minus ? Iupac.ReverseComplement(text) : text);
+            return new MotifHit(h.Start + 1, h.Start + h.Length, h.Minus ? "-" : "+", h.Minus ? Sequences.ReverseComplement(text, Molecule.Dna) : text);
         }).ToList();
         return new MotifSearchResult(pattern, MotifKind.Dna, regex, seq.Length, bothStrands, hits.Count, hits.Count > maxHits, listed);
     }
@@ -293,21 +293,6 @@ public static class MotifTools
             return true;
         }
 
-        /// <summary>Reverse complement, ambiguity codes included (R ↔ Y, K ↔ M, B ↔ V, D ↔ H; S, W, N stay).</summary>
-        public static string ReverseComplement(string dna)
-        {
-            var chars = new char[dna.Length];
-            for (var i = 0; i < dna.Length; i++)
-            {
-                chars[dna.Length - 1 - i] = dna[i] switch
-                {
-                    'A' => 'T', 'T' or 'U' => 'A', 'C' => 'G', 'G' => 'C',
-                    'R' => 'Y', 'Y' => 'R', 'K' => 'M', 'M' => 'K', 'B' => 'V', 'V' => 'B', 'D' => 'H', 'H' => 'D',
-                    var same => same,
-                };
-            }
-            return new string(chars);
-        }
 
         /// <summary>A character class per position: R becomes [AG]; unambiguous bases stay themselves.</summary>
         public static string ToRegex(string pattern)

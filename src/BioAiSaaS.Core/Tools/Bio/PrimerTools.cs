@@ -116,7 +116,7 @@ public static class PrimerTools
 
         // A self-complementary oligo pairs with itself: one strand species (Ct not Ct/4 per strand pair) and a
         // symmetry term. Biopython applies these only when told (selfcomp=True); here they follow from the sequence.
-        var selfComplementary = seq == ReverseComplement(seq);
+        var selfComplementary = seq == Sequences.ReverseComplement(seq, Molecule.Dna);
         double effectiveMolar;
         if (selfComplementary)
         {
@@ -173,18 +173,9 @@ public static class PrimerTools
         foreach (var (top, h, s) in unique)
         {
             stacks[top] = (h, s);
-            stacks[ReverseComplement(top)] = (h, s); // the same stack read on the other strand
+            stacks[Sequences.ReverseComplement(top, Molecule.Dna)] = (h, s); // the same stack read on the other strand
         }
         return stacks;
     }
 
-    private static string ReverseComplement(string dna)
-    {
-        var chars = new char[dna.Length];
-        for (var i = 0; i < dna.Length; i++)
-        {
-            chars[dna.Length - 1 - i] = dna[i] switch { 'A' => 'T', 'T' => 'A', 'G' => 'C', _ => 'G' };
-        }
-        return new string(chars);
-    }
 }

@@ -167,7 +167,7 @@ public static class RestrictionTools
     {
         var n = seq.Length;
         var length = enzyme.Site.Length;
-        var reverse = Iupac.ReverseComplement(enzyme.Site);
+        var reverse = Sequences.ReverseComplement(enzyme.Site, Molecule.Dna);
         var palindromic = reverse == enzyme.Site;
         // A circular molecule is read once round plus the bases a site starting near the end needs from the start.
         var text = circular && n >= length ? seq + seq[..(length - 1)] : seq;
