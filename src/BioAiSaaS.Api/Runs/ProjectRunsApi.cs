@@ -26,14 +26,15 @@ public sealed record ProjectRunSubmission(WorkflowDefinition? Workflow, string? 
 public static class ProjectRunsApi
 {
     private const long MaxRequestBodyBytes = 1 << 20;
+    public const int MaxTaskLength = 2000;
     private static readonly TimeSpan Poll = TimeSpan.FromSeconds(1);
 
     public static IEndpointRouteBuilder MapProjectRunsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/projects/{id:guid}/runs", SubmitAsync)
             .WithTags("Runs").WithName("SubmitProjectRun")
-            .WithSummary("Run a workflow in a project")
-            .WithDescription("A graph of tool, code and retrieve steps with dependencies; arguments may quote earlier steps' outputs as ${stepId.output.path}. Shape errors (unknown tools or parameters, unknown dependencies, cycles) are refused here. Watch it with GET /api/runs/{id}/events.")
+            .WithSummary("Run a workflow, or a task, in a project")
+            .WithDescription("A workflow is a graph of tool, code and retrieve steps with dependencies; arguments may quote earlier steps' outputs as ${stepId.output.path}. Shape errors (unknown tools or parameters, unknown dependencies, cycles) are refused here. A task in natural language runs, without a language model, as the one tool that matches it with the arguments read from it; 422 explains when that is not possible. Watch a run with GET /api/runs/{id}/events.")
             .WithMetadata(new RequestSizeLimitAttribute(MaxRequestBodyBytes))
             .RequireAuthorization(Policies.RunsWrite)
             .RequireRateLimit(RateLimitPolicy.RunSubmission)
@@ -41,6 +42,7 @@ public static class ProjectRunsApi
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         app.MapGet("/api/runs/{id:guid}/events", StreamAsync)
@@ -55,22 +57,31 @@ public static class ProjectRunsApi
 
     private static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
         Guid id, ProjectRunSubmission submission, HttpContext context, BioDbContext db, ToolRegistry tools, RunDispatcher dispatcher,
-        CancellationToken cancellationToken)
+        OfflinePlanner planner, CancellationToken cancellationToken)
     {
         if (await ProjectsApi.FindAsync(db, context, id, cancellationToken) is null)
         {
             return ProjectsApi.NotFound();
         }
-        if (submission.Workflow is null)
+        var workflow = submission.Workflow;
+        if (workflow is null)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+            if (string.IsNullOrWhiteSpace(submission.Task) || submission.Task.Length > MaxTaskLength)
             {
-                [submission.Task is null ? "workflow" : "task"] = [submission.Task is null
-                    ? "Submit a workflow (a graph of steps)."
-                    : "Natural-language tasks need the research agent's language model, which this deployment does not offer yet. Submit a workflow instead."],
-            });
+                return TypedResults.ValidationProblem(new Dictionary<string, string[]>
+                {
+                    ["workflow"] = [$"Submit a workflow (a graph of steps) or a task (at most {MaxTaskLength} characters)."],
+                });
+            }
+            // No language model: the offline planner runs the one tool that matches, or says why it cannot.
+            var plan = await planner.PlanAsync(submission.Task, cancellationToken);
+            if (plan.Workflow is null)
+            {
+                return Problems.Of(StatusCodes.Status422UnprocessableEntity, "The task cannot be planned without a language model", plan.Explanation!);
+            }
+            workflow = plan.Workflow;
         }
-        var errors = WorkflowValidator.Validate(submission.Workflow, tools);
+        var errors = WorkflowValidator.Validate(workflow, tools);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);
@@ -82,7 +93,7 @@ public static class ProjectRunsApi
             OwnerId = context.User.RequiredUserId(),
             Kind = RunKind.Workflow,
             ProjectId = id,
-            Workflow = JsonSerializer.Serialize(submission.Workflow, JsonSerializerOptions.Web),
+            Workflow = JsonSerializer.Serialize(workflow, JsonSerializerOptions.Web),
             Status = RunStatus.Queued,
             CreatedAt = DateTimeOffset.UtcNow,
         };

@@ -6,6 +6,7 @@ using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Core.Tools;
+using BioAiSaaS.Core.Workflows;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -24,6 +25,7 @@ public static class RunsApi
         builder.Services.AddScoped<RunEventLog>();
         // Workflows are checked against the registered tools at submission.
         builder.Services.AddResearchTools();
+        builder.Services.AddScoped<OfflinePlanner>();
         return builder;
     }
 
