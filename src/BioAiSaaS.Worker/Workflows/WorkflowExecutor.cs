@@ -52,7 +52,14 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                 new { steps = workflow.Steps.Select(s => new { s.Id, s.Kind, s.Tool, dependsOn = s.Dependencies }) }, "plan", cancellationToken);
         }
 
-        await using var session = new LazySession(sandbox, run.OwnerId);
+        // A resumed run gets a new session: replaying the code steps that succeeded restores their variables and files
+        // (as far as the code is deterministic) before any further step runs in it.
+        var replay = workflow.Steps
+            .Where(s => s.Kind == StepKinds.Code && steps[s.Id].Status == StepStatus.Succeeded)
+            .OrderBy(s => steps[s.Id].FinishedAt)
+            .Select(s => new ExecutionRequest(ParseLanguage(s.Language), s.Code!, s.TimeoutSeconds ?? DefaultTimeoutSeconds(s.Kind)))
+            .ToList();
+        await using var session = new LazySession(sandbox, run.OwnerId, replay);
         var byId = workflow.Steps.ToDictionary(s => s.Id, StringComparer.Ordinal);
         var running = new Dictionary<string, Task<StepOutcome>>(StringComparer.Ordinal);
         while (true)
@@ -242,7 +249,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                 return new StepOutcome(output, null);
 
             case StepKinds.Code:
-                var language = step.Language is null ? SandboxLanguage.Python : Enum.Parse<SandboxLanguage>(step.Language, ignoreCase: true);
+                var language = ParseLanguage(step.Language);
                 await events.AppendAsync(run.Id, RunEventTypes.CodeSubmitted, step.Id, new { language, code = step.Code },
                     $"code:{step.Id}:{attempt}", cancellationToken);
                 var execution = await session.ExecuteAsync(new ExecutionRequest(language, step.Code!, timeoutSeconds), cancellationToken);
@@ -263,6 +270,9 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         }
     }
 
+    private static SandboxLanguage ParseLanguage(string? language) =>
+        language is null ? SandboxLanguage.Python : Enum.Parse<SandboxLanguage>(language, ignoreCase: true);
+
     private AsyncServiceScope OwnerScope(Guid ownerId)
     {
         var scope = scopes.CreateAsyncScope();
@@ -274,7 +284,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
     /// The run's sandbox session, opened when the first code step needs it and shared by all of them: variables and
     /// files carry from one code step to the next. A session runs one cell at a time, so code steps take turns.
     /// </summary>
-    private sealed class LazySession(SandboxClient sandbox, Guid ownerId) : IAsyncDisposable
+    private sealed class LazySession(SandboxClient sandbox, Guid ownerId, IReadOnlyList<ExecutionRequest> replay) : IAsyncDisposable
     {
         private readonly SemaphoreSlim _gate = new(1, 1);
         private ReplayableSession? _session;
@@ -284,7 +294,14 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
             await _gate.WaitAsync(cancellationToken);
             try
             {
-                _session ??= await sandbox.OpenSessionAsync(new CreateSessionRequest(Tenant: ownerId.ToString()), cancellationToken);
+                if (_session is null)
+                {
+                    _session = await sandbox.OpenSessionAsync(new CreateSessionRequest(Tenant: ownerId.ToString()), cancellationToken);
+                    foreach (var earlier in replay)
+                    {
+                        await _session.ExecuteAsync(earlier, cancellationToken);
+                    }
+                }
                 return await _session.ExecuteAsync(request, cancellationToken);
             }
             finally

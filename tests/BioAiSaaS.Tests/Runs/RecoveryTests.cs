@@ -45,6 +45,66 @@ public sealed class RecoveryTests(RecoveryStackFixture stack)
     }
 
     [Fact]
+    public async Task Workflow_whose_worker_is_killed_mid_step_resumes_without_rerunning_finished_steps_or_repeating_events()
+    {
+        var project = (await (await stack.Api.PostAsJsonAsync("/api/projects", new { name = "recovery" }, Ct))
+            .Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(Ct)).GetProperty("id").GetGuid();
+        var response = await stack.Api.PostAsJsonAsync($"/api/projects/{project}/runs", new
+        {
+            workflow = new
+            {
+                steps = new object[]
+                {
+                    new { id = "first", kind = "code", code = "x = 5" },
+                    new { id = "slow", kind = "code", code = "import time\ntime.sleep(4)\nprint(x)", dependsOn = Strings("first") },
+                    new { id = "last", kind = "retrieve", query = "PCR primer design", dependsOn = Strings("slow") },
+                },
+            },
+        }, Ct);
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var submitted = (await response.Content.ReadFromJsonAsync<BioAiSaaS.Api.Runs.RunResponse>(Ct))!;
+        var firstWorker = await WaitForWorkerAsync(submitted.Id);
+        await WaitForStepAsync(submitted.Id, "slow", StepStatus.Running);
+
+        using (var process = Process.GetProcessById(int.Parse(firstWorker.Split(':')[1], CultureInfo.InvariantCulture)))
+        {
+            process.Kill();
+        }
+        var (run, _) = await stack.Api.WaitForFinishAsync(submitted.Id, TimeSpan.FromSeconds(90));
+
+        Assert.Equal(RunStatus.Succeeded, run.Status);
+        Assert.Equal(2, run.Attempts);
+        var steps = run.Steps!.ToDictionary(s => s.Id);
+        Assert.Equal(1, steps["first"].Attempts); // finished before the crash: not run again
+        Assert.Equal(2, steps["slow"].Attempts);
+        Assert.Equal("5\n", steps["slow"].Output!.Value.GetProperty("stdout").GetString()); // the new session got x back
+        var events = await stack.Api.ReadToEndAsync($"/api/runs/{submitted.Id}/events");
+        Assert.Equal(events.Count, events.Select(e => e.Id).Distinct().Count());
+        Assert.Single(events, e => e.Type == RunEventTypes.RunStarted);
+        Assert.Single(events, e => e.Type == RunEventTypes.PlanCreated);
+        Assert.Single(events, e => e.Type == RunEventTypes.StepFinished && e.Data.GetProperty("stepName").GetString() == "first");
+        Assert.Equal(2, events.Count(e => e.Type == RunEventTypes.StepStarted && e.Data.GetProperty("stepName").GetString() == "slow"));
+        Assert.Equal(RunEventTypes.RunFinished, events[^1].Type);
+    }
+
+    private static string[] Strings(params string[] items) => items;
+
+    private async Task WaitForStepAsync(Guid runId, string step, StepStatus status)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            await using var db = stack.CreateDbContext();
+            if (await db.RunSteps.AnyAsync(s => s.RunId == runId && s.StepId == step && s.Status == status, Ct))
+            {
+                return;
+            }
+            await Task.Delay(50, Ct);
+        }
+        throw new TimeoutException($"Step {step} of run {runId} never became {status}.");
+    }
+
+    [Fact]
     public async Task Run_accepted_while_Redis_is_down_is_executed_once_Redis_is_back()
     {
         await StopAsync("redis");
