@@ -57,7 +57,8 @@ public sealed class RunEventLog(BioDbContext db, IConnectionMultiplexer redis)
 
     /// <summary>
     /// Appends an event unless one with the same <paramref name="key"/> exists; returns its sequence, or null for
-    /// a duplicate. The run row's counter serialises concurrent appends (parallel steps) without gaps in order.
+    /// a duplicate. The run row's counter serialises concurrent appends (parallel steps) without gaps in order. The
+    /// payload gets AG-UI's <c>timestamp</c> (milliseconds since the epoch, the database's clock).
     /// </summary>
     public async Task<long?> AppendAsync(Guid runId, string type, string? stepId, object data, string key, CancellationToken cancellationToken)
     {
@@ -69,7 +70,10 @@ public sealed class RunEventLog(BioDbContext db, IConnectionMultiplexer redis)
                 RETURNING event_count, owner_id
             )
             INSERT INTO run_events (run_id, sequence, owner_id, type, step_id, data, key, created_at)
-            SELECT {runId}, next.event_count, next.owner_id, {type}, {stepId}, {json}::jsonb, {key}, now() FROM next
+            SELECT {runId}, next.event_count, next.owner_id, {type}, {stepId},
+                   {json}::jsonb || jsonb_build_object('timestamp', floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint),
+                   {key}, now()
+            FROM next
             ON CONFLICT (run_id, key) DO NOTHING
             RETURNING sequence AS "Value"
             """).ToListAsync(cancellationToken);

@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Workflow runs on a freshly started stack (Release build, fresh data folder, one Worker with its defaults):
+#   1. N one-step workflows (the reverse_complement tool) one after another: submit -> pickup from the runs' own
+#      timestamps, and submit -> succeeded as a polling client sees it
+#   2. a burst of B such workflows from 8 concurrent clients: runs finished per second
+#   3. S runs followed over SSE from submission: event append (database clock) -> arrival at the client
+# Usage: bench/workflows.sh [N=200] [B=400] [S=50]. Prints figures for docs/benchmarks.md. Needs ports 15180/19180/20180 free.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+n=${1:-200}
+burst=${2:-400}
+streams=${3:-50}
+
+STACK_ARGS=()
+source bench/stack.sh
+read -r _ key < <(python3 bench/account.py "$api" "$inbox")
+echo "machine: $(nproc) cores, $(free -g | awk '/Mem:/ {print $2}') GiB; $(date -u +%Y-%m-%d); $(git rev-parse --short HEAD)"
+BIOAISAAS_API_KEY="$key" python3 bench/workflows.py "$api" "$n" "$burst" "$streams"
