@@ -43,14 +43,16 @@ project = request("POST", "/api/projects", {"name": "bench"})["id"]
 path = f"/api/projects/{project}/runs"
 
 # 1. One run at a time: acceptance -> a worker's claim (the run's own timestamps), and submit -> succeeded as a client sees it.
-pickup, total = [], []
+pickup, worker, total = [], [], []
 for _ in range(n):
     start = time.perf_counter()
     run = wait(request("POST", path, WORKFLOW)["id"])
     total.append((time.perf_counter() - start) * 1000)
     assert run["status"] == "succeeded", run
     pickup.append((parse(run["startedAt"]) - parse(run["createdAt"])) * 1000)
+    worker.append((parse(run["finishedAt"]) - parse(run["startedAt"])) * 1000)
 print(f"one at a time, n={n}: submit->pickup p50 {statistics.median(pickup):.1f} ms, p99 {pct(pickup, 0.99):.1f} ms; "
+      f"pickup->finished (worker) p50 {statistics.median(worker):.1f} ms, p99 {pct(worker, 0.99):.1f} ms; "
       f"submit->succeeded (client, polling every 2 ms) p50 {statistics.median(total):.1f} ms, p99 {pct(total, 0.99):.1f} ms")
 
 # 2. A burst of runs submitted by 8 clients at once: runs finished per second, from the first acceptance to the last finish.
