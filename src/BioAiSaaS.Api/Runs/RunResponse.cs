@@ -18,12 +18,13 @@ public sealed record RunResponse(
     int Attempts,
     RunOutcome? Result,
     string? Error,
-    IReadOnlyList<StepResponse>? Steps = null)
+    IReadOnlyList<StepResponse>? Steps = null,
+    IReadOnlyDictionary<string, decimal>? Usage = null)
 {
-    public static RunResponse From(Run run, IReadOnlyList<RunStep>? steps = null) => new(
+    public static RunResponse From(Run run, IReadOnlyList<RunStep>? steps = null, IReadOnlyDictionary<string, decimal>? usage = null) => new(
         run.Id, run.Kind, run.ProjectId, run.Status, run.Language, run.TimeoutSeconds, run.CreatedAt, run.StartedAt, run.FinishedAt,
         run.Attempt,
-        run.Outcome, run.Error, steps?.Select(StepResponse.From).ToList());
+        run.Outcome, run.Error, steps?.Select(StepResponse.From).ToList(), usage);
 }
 
 /// <summary>A workflow step's outcome: its output is the tool's typed result, the cell's outcome, or the cited passages.</summary>

@@ -166,6 +166,10 @@ public static class RunsApi
         var steps = run.Kind == RunKind.Workflow
             ? await db.RunSteps.AsNoTracking().Where(s => s.RunId == id).ToListAsync(cancellationToken)
             : null;
-        return TypedResults.Ok(RunResponse.From(run, steps));
+        // What the run used, by kind (sandbox seconds; later, model tokens), as metered for billing.
+        var usage = await db.UsageEvents.AsNoTracking().Where(u => u.RunId == id).GroupBy(u => u.Kind)
+            .Select(g => new { Kind = g.Key, Quantity = g.Sum(u => u.Quantity) })
+            .ToDictionaryAsync(u => u.Kind, u => u.Quantity, cancellationToken);
+        return TypedResults.Ok(RunResponse.From(run, steps, usage));
     }
 }

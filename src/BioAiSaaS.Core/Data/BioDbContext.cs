@@ -27,6 +27,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<EmbeddingModelState> EmbeddingModelStates => Set<EmbeddingModelState>();
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
+    public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -70,6 +71,20 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             step.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
             step.Property(s => s.Output).HasColumnType("jsonb");
             step.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<UsageEvent>(usage =>
+        {
+            usage.ToTable("usage_events");
+            usage.HasKey(u => u.Id);
+            usage.Property(u => u.Key).HasMaxLength(200);
+            usage.HasIndex(u => u.Key).IsUnique();
+            usage.Property(u => u.Kind).HasMaxLength(32);
+            usage.Property(u => u.Model).HasMaxLength(100);
+            usage.Property(u => u.RateCard).HasMaxLength(64);
+            usage.Property(u => u.StepId).HasMaxLength(40);
+            usage.Property(u => u.Quantity).HasPrecision(18, 6);
+            usage.HasIndex(u => new { u.OwnerId, u.CreatedAt });
+            usage.HasIndex(u => u.RunId);
         });
         modelBuilder.Entity<RunEvent>(e =>
         {

@@ -43,6 +43,8 @@ public static class RunEventTypes
     public const string ToolCallResult = "TOOL_CALL_RESULT";
     public const string CodeSubmitted = "CODE_SUBMITTED";
     public const string CodeOutput = "CODE_OUTPUT";
+    /// <summary>Billable use recorded for the run (sandbox seconds; later, model tokens).</summary>
+    public const string Usage = "USAGE";
 
     public static bool EndsRun(string type) => type is RunFinished or RunError or RunCancelled;
 }

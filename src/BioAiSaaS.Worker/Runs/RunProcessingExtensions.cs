@@ -19,6 +19,7 @@ public static class RunProcessingExtensions
         builder.AddValidatedOptions<KnowledgeOptions>(KnowledgeOptions.Section);
         builder.Services.AddResearchTools();
         builder.Services.AddScoped<RunEventLog>();
+        builder.Services.AddScoped<UsageRecorder>();
         builder.Services.AddSingleton<WorkflowExecutor>();
         builder.Services.AddHostedService<RunConsumer>();
         builder.Services.AddHostedService<StrandedRunSweeper>();

@@ -20,6 +20,7 @@ public sealed class RunProcessor(
     RunStore store,
     SandboxClient sandbox,
     WorkflowExecutor workflows,
+    UsageRecorder usage,
     IConnectionMultiplexer redis,
     CurrentTenant tenant,
     IServiceScopeFactory scopes,
@@ -103,7 +104,10 @@ public sealed class RunProcessor(
             // A session of its own for the run, so a SandboxHost restart mid-run is survived by replay.
             await using var session = await sandbox.OpenSessionAsync(
                 new CreateSessionRequest(Tenant: claim.Run.OwnerId.ToString()), work.Token);
-            return await session.ExecuteAsync(claim.Request, work.Token);
+            var result = await session.ExecuteAsync(claim.Request, work.Token);
+            await usage.RecordAsync(UsageRecorder.SandboxTime($"run:{claim.RunId}:attempt:{claim.Attempt}:sandbox", claim.Details, null,
+                result.DurationMs), work.Token);
+            return result;
         }
         catch (SandboxRejectedException rejected) when (!work.IsCancellationRequested)
         {

@@ -259,6 +259,14 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                     files = execution.Files, artifacts = execution.Artifacts.Select(a => new { a.Name, a.MimeType, a.Size, a.Path }), execution.DurationMs,
                 }, JsonSerializerOptions.Web);
                 await events.AppendAsync(run.Id, RunEventTypes.CodeOutput, step.Id, cell, $"code-output:{step.Id}:{attempt}", cancellationToken);
+                // Metered per attempt: an attempt that ran used the sandbox, whatever the code's outcome.
+                var usageKey = $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:sandbox";
+                if (await services.GetRequiredService<UsageRecorder>().RecordAsync(
+                        UsageRecorder.SandboxTime(usageKey, run, step.Id, execution.DurationMs), cancellationToken))
+                {
+                    await events.AppendAsync(run.Id, RunEventTypes.Usage, step.Id,
+                        new { kind = UsageKinds.SandboxSeconds, quantity = execution.DurationMs / 1000m }, usageKey, cancellationToken);
+                }
                 return execution.Succeeded
                     ? new StepOutcome(cell, null)
                     : new StepOutcome(cell, execution.Error is { } error ? $"{error.Type}: {error.Message}"

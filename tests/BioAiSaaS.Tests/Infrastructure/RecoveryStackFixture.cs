@@ -5,7 +5,7 @@ using Aspire.Hosting.Testing;
 namespace BioAiSaaS.Tests.Infrastructure;
 
 /// <summary>
-/// A second, separate stack for tests that kill processes: two worker replicas and short leases, so a
+/// A second, separate stack for tests that kill processes: three worker replicas and short leases, so a
 /// dead worker's run is reclaimed within seconds. Kept apart so its casualties never touch other tests.
 /// </summary>
 public sealed class RecoveryStackFixture : StackFixture
@@ -16,7 +16,8 @@ public sealed class RecoveryStackFixture : StackFixture
     {
         var worker = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "worker");
         builder.CreateResourceBuilder(worker)
-            .WithReplicas(2)
+            // Three: the tests that SIGKILL a worker (one each) must always leave another to take over.
+            .WithReplicas(3)
             .WithEnvironment("RunProcessing__LeaseSeconds", LeaseSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture))
             .WithEnvironment("RunProcessing__PollIntervalMilliseconds", "200")
             .WithEnvironment("RunProcessing__SweepIntervalSeconds", "1")

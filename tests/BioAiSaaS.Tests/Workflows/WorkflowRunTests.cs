@@ -75,6 +75,40 @@ public sealed class WorkflowRunTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Sandbox_time_is_metered_once_per_code_step_attempt_under_a_permanent_key()
+    {
+        var (api, project) = await ProjectAsync();
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "a", kind = "code", code = "import time\ntime.sleep(0.2)" },
+                new { id = "b", kind = "code", code = "print(1)", dependsOn = Strings("a") },
+                new { id = "kb", kind = "retrieve", query = "PCR" }, // no sandbox: not metered
+            },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id);
+
+        await using var db = stack.CreateDbContext();
+        var usage = await db.UsageEvents.Where(u => u.RunId == run.Id).OrderBy(u => u.Key).ToListAsync(Ct);
+        Assert.Equal([$"run:{run.Id}:step:a:attempt:1:sandbox", $"run:{run.Id}:step:b:attempt:1:sandbox"], usage.Select(u => u.Key));
+        var steps = finished.Steps!.ToDictionary(s => s.Id);
+        Assert.Equal(steps["a"].Output!.Value.GetProperty("durationMs").GetInt64() / 1000m, usage[0].Quantity);
+        Assert.True(usage[0].Quantity >= 0.2m);
+        Assert.All(usage, u => Assert.Equal(("sandbox_seconds", "standard", project), (u.Kind, u.RateCard, u.ProjectId!.Value)));
+        Assert.Equal(usage.Sum(u => u.Quantity), finished.Usage!["sandbox_seconds"]);
+        // Recording the same key again counts nothing.
+        var again = await new UsageRecorder(db).RecordAsync(new UsageEvent
+        {
+            Key = usage[0].Key, OwnerId = usage[0].OwnerId, RunId = run.Id, Kind = "sandbox_seconds", Quantity = 99, RateCard = "standard",
+        }, Ct);
+        Assert.False(again);
+        Assert.Equal(2, await db.UsageEvents.CountAsync(u => u.RunId == run.Id, Ct));
+        var events = await api.ReadToEndAsync($"/api/runs/{run.Id}/events");
+        Assert.Equal(2, events.Count(e => e.Type == RunEventTypes.Usage));
+    }
+
+    [Fact]
     public async Task A_failed_step_skips_its_dependents_with_the_reason_and_the_run_fails_with_a_summary()
     {
         var (api, project) = await ProjectAsync();
