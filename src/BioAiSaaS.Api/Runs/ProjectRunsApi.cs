@@ -5,6 +5,7 @@ using BioAiSaaS.Api.Auth;
 using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.Projects;
 using BioAiSaaS.Api.RateLimiting;
+using BioAiSaaS.Core.Agents;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
@@ -13,6 +14,7 @@ using BioAiSaaS.Core.Workflows;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using StackExchange.Redis;
 
 namespace BioAiSaaS.Api.Runs;
@@ -57,7 +59,7 @@ public static class ProjectRunsApi
 
     private static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
         Guid id, ProjectRunSubmission submission, HttpContext context, BioDbContext db, ToolRegistry tools, RunDispatcher dispatcher,
-        OfflinePlanner planner, CancellationToken cancellationToken)
+        OfflinePlanner planner, IOptions<LanguageModelOptions> languageModel, CancellationToken cancellationToken)
     {
         if (await ProjectsApi.FindAsync(db, context, id, cancellationToken) is null)
         {
@@ -81,7 +83,7 @@ public static class ProjectRunsApi
             }
             workflow = plan.Workflow;
         }
-        var errors = WorkflowValidator.Validate(workflow, tools);
+        var errors = WorkflowValidator.Validate(workflow, tools, languageModel.Value.IsConfigured);
         if (errors.Count > 0)
         {
             return TypedResults.ValidationProblem(errors);

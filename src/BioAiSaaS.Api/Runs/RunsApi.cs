@@ -1,7 +1,9 @@
 using BioAiSaaS.Api.Auth;
 using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.RateLimiting;
+using BioAiSaaS.Core.Agents;
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Hosting;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
@@ -26,6 +28,8 @@ public static class RunsApi
         // Workflows are checked against the registered tools at submission.
         builder.Services.AddResearchTools();
         builder.Services.AddScoped<OfflinePlanner>();
+        // Only to know whether llm steps can be accepted: the Worker is what calls the model.
+        builder.AddValidatedOptions<LanguageModelOptions>(LanguageModelOptions.Section);
         return builder;
     }
 

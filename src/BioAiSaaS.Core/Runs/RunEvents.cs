@@ -41,6 +41,9 @@ public static class RunEventTypes
     public const string ToolCallArgs = "TOOL_CALL_ARGS";
     public const string ToolCallEnd = "TOOL_CALL_END";
     public const string ToolCallResult = "TOOL_CALL_RESULT";
+    public const string TextMessageStart = "TEXT_MESSAGE_START";
+    public const string TextMessageContent = "TEXT_MESSAGE_CONTENT";
+    public const string TextMessageEnd = "TEXT_MESSAGE_END";
     public const string CodeSubmitted = "CODE_SUBMITTED";
     public const string CodeOutput = "CODE_OUTPUT";
     /// <summary>Billable use recorded for the run (sandbox seconds; later, model tokens).</summary>

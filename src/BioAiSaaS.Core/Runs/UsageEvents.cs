@@ -28,6 +28,9 @@ public sealed class UsageEvent
 public static class UsageKinds
 {
     public const string SandboxSeconds = "sandbox_seconds";
+    public const string LlmInputTokens = "llm_input_tokens";
+    public const string LlmOutputTokens = "llm_output_tokens";
+    public const string LlmCachedTokens = "llm_cached_tokens";
 }
 
 /// <summary>Writes usage idempotently: a second write with the same key changes nothing.</summary>
@@ -43,6 +46,13 @@ public sealed class UsageRecorder(BioDbContext db)
                     {usage.Quantity}, {usage.Model}, {usage.RateCard}, now())
             ON CONFLICT (key) DO NOTHING
             """, cancellationToken) == 1;
+
+    /// <summary>Tokens of one model call, of one kind (input, output, cached input).</summary>
+    public static UsageEvent Tokens(string key, Run run, string? stepId, string kind, long tokens, string? model) => new()
+    {
+        Key = key, OwnerId = run.OwnerId, ProjectId = run.ProjectId, RunId = run.Id, StepId = stepId,
+        Kind = kind, Quantity = tokens, Model = model, RateCard = StandardRateCard,
+    };
 
     /// <summary>Sandbox time of one execution, in seconds (millisecond resolution).</summary>
     public static UsageEvent SandboxTime(string key, Run run, string? stepId, long durationMs) => new()

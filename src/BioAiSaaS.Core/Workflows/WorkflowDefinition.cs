@@ -25,6 +25,7 @@ public sealed record WorkflowDefinition(IReadOnlyList<WorkflowStep> Steps, int? 
 /// <param name="Language">For <c>code</c>: python (default), bash or r.</param>
 /// <param name="Query">For <c>retrieve</c>: what to search the project and library for.</param>
 /// <param name="K">For <c>retrieve</c>: how many passages (default 5).</param>
+/// <param name="Prompt">For <c>llm</c>: the instruction to the language model; may quote earlier outputs.</param>
 /// <param name="DependsOn">Steps that must succeed first.</param>
 /// <param name="TimeoutSeconds">This step's limit (default by kind).</param>
 public sealed record WorkflowStep(
@@ -36,6 +37,7 @@ public sealed record WorkflowStep(
     string? Language = null,
     string? Query = null,
     int? K = null,
+    string? Prompt = null,
     IReadOnlyList<string>? DependsOn = null,
     int? TimeoutSeconds = null)
 {

@@ -20,7 +20,10 @@ public static partial class WorkflowValidator
     [GeneratedRegex("^[A-Za-z][A-Za-z0-9_-]{0,39}$")]
     private static partial Regex StepId();
 
-    public static Dictionary<string, string[]> Validate(WorkflowDefinition? workflow, ToolRegistry tools)
+    /// <param name="workflow">What the client submitted.</param>
+    /// <param name="tools">The registered tools, whose parameters tool steps are checked against.</param>
+    /// <param name="languageModel">Whether a language model is configured (<c>llm</c> steps need one).</param>
+    public static Dictionary<string, string[]> Validate(WorkflowDefinition? workflow, ToolRegistry tools, bool languageModel = false)
     {
         var errors = new Dictionary<string, List<string>>();
         void Add(string key, string message) => (errors.TryGetValue(key, out var list) ? list : errors[key] = []).Add(message);
@@ -62,7 +65,7 @@ public static partial class WorkflowValidator
             {
                 Add(at + ".timeoutSeconds", Invariant($"Between 1 and {MaxTimeoutSeconds}."));
             }
-            ValidateKind(step, at, tools, Add);
+            ValidateKind(step, at, tools, languageModel, Add);
         }
         if (errors.Count > 0)
         {
@@ -96,7 +99,9 @@ public static partial class WorkflowValidator
         for (var i = 0; i < steps.Count; i++)
         {
             var before = Ancestors(steps[i], byId);
-            foreach (var referenced in StepReferences.StepsIn(steps[i].Arguments))
+            var quoted = StepReferences.StepsIn(steps[i].Arguments)
+                .Concat(StepReferences.StepsIn(steps[i].Prompt is { } prompt ? JsonSerializer.SerializeToElement(prompt) : null));
+            foreach (var referenced in quoted.Distinct())
             {
                 if (!before.Contains(referenced))
                 {
@@ -108,7 +113,7 @@ public static partial class WorkflowValidator
         return Done(errors);
     }
 
-    private static void ValidateKind(WorkflowStep step, string at, ToolRegistry tools, Action<string, string> add)
+    private static void ValidateKind(WorkflowStep step, string at, ToolRegistry tools, bool languageModel, Action<string, string> add)
     {
         switch (step.Kind)
         {
@@ -141,7 +146,14 @@ public static partial class WorkflowValidator
                 }
                 return;
             case StepKinds.Llm:
-                add(at + ".kind", "llm steps need the research agent's language model, which this deployment does not offer yet.");
+                if (!languageModel)
+                {
+                    add(at + ".kind", "llm steps need a language model, and this deployment has none configured (Llm:Endpoint and Llm:Model).");
+                }
+                if (string.IsNullOrWhiteSpace(step.Prompt) || step.Prompt.Length > MaxCodeLength)
+                {
+                    add(at + ".prompt", Invariant($"Required, at most {MaxCodeLength} characters."));
+                }
                 return;
             default:
                 add(at + ".kind", "One of: " + string.Join(", ", StepKinds.All) + ".");

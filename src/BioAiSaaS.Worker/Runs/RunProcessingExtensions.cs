@@ -1,3 +1,4 @@
+using BioAiSaaS.Core.Agents;
 using BioAiSaaS.Core.Hosting;
 using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.Core.Runs;
@@ -20,6 +21,7 @@ public static class RunProcessingExtensions
         builder.Services.AddResearchTools();
         builder.Services.AddScoped<RunEventLog>();
         builder.Services.AddScoped<UsageRecorder>();
+        builder.AddLanguageModel();
         builder.Services.AddSingleton<WorkflowExecutor>();
         builder.Services.AddHostedService<RunConsumer>();
         builder.Services.AddHostedService<StrandedRunSweeper>();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using BioAiSaaS.Core.Agents;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
@@ -272,10 +273,58 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                     : new StepOutcome(cell, execution.Error is { } error ? $"{error.Type}: {error.Message}"
                         : $"The code ended with exit code {execution.ExitCode} ({execution.Termination?.ToString() ?? "exited"}).");
 
+            case StepKinds.Llm:
+                return await AskLanguageModelAsync(run, step, attempt, outputs, services, cancellationToken);
+
             default:
                 // The validator refuses other kinds at submission; a stored workflow cannot have one.
                 throw new InvalidOperationException($"Step kind '{step.Kind}' cannot run.");
         }
+    }
+
+    private static readonly string LlmStepInstructions = Prompts.Load("llm-step.v1");
+
+    /// <summary>
+    /// An <c>llm</c> step: the prompt (earlier outputs quoted into it) to the configured model, its answer as the
+    /// step's output and as an AG-UI text message, its tokens metered per attempt.
+    /// </summary>
+    private static async Task<StepOutcome> AskLanguageModelAsync(Run run, WorkflowStep step, int attempt,
+        IReadOnlyDictionary<string, JsonElement> outputs, IServiceProvider services, CancellationToken cancellationToken)
+    {
+        var chat = services.GetService<IChatClient>()
+            ?? throw new InvalidOperationException("No language model is configured (Llm:Endpoint and Llm:Model).");
+        var events = services.GetRequiredService<RunEventLog>();
+        var prompt = StepReferences.Resolve(JsonSerializer.SerializeToElement(step.Prompt), outputs).GetString()!;
+        var response = await chat.GetResponseAsync(
+            [new ChatMessage(ChatRole.System, LlmStepInstructions), new ChatMessage(ChatRole.User, prompt)], cancellationToken: cancellationToken);
+
+        var messageId = $"{step.Id}-{attempt}";
+        await events.AppendAsync(run.Id, RunEventTypes.TextMessageStart, step.Id, new { messageId, role = "assistant" },
+            $"text-start:{messageId}", cancellationToken);
+        await events.AppendAsync(run.Id, RunEventTypes.TextMessageContent, step.Id, new { messageId, delta = response.Text },
+            $"text-content:{messageId}", cancellationToken);
+        await events.AppendAsync(run.Id, RunEventTypes.TextMessageEnd, step.Id, new { messageId }, $"text-end:{messageId}", cancellationToken);
+
+        var usage = services.GetRequiredService<UsageRecorder>();
+        foreach (var (kind, tokens) in new[]
+                 {
+                     (UsageKinds.LlmInputTokens, response.Usage?.InputTokenCount),
+                     (UsageKinds.LlmOutputTokens, response.Usage?.OutputTokenCount),
+                     (UsageKinds.LlmCachedTokens, response.Usage?.CachedInputTokenCount),
+                 })
+        {
+            var key = $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:call:1:{kind}";
+            if (tokens is > 0 && await usage.RecordAsync(UsageRecorder.Tokens(key, run, step.Id, kind, tokens.Value, response.ModelId), cancellationToken))
+            {
+                await events.AppendAsync(run.Id, RunEventTypes.Usage, step.Id, new { kind, quantity = tokens, model = response.ModelId }, key, cancellationToken);
+            }
+        }
+        return new StepOutcome(JsonSerializer.SerializeToElement(new
+        {
+            text = response.Text,
+            model = response.ModelId,
+            usage = new { input = response.Usage?.InputTokenCount, output = response.Usage?.OutputTokenCount },
+        }, JsonSerializerOptions.Web), null);
     }
 
     private static SandboxLanguage ParseLanguage(string? language) =>

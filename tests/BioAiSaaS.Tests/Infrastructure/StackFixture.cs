@@ -32,6 +32,7 @@ public class StackFixture : IAsyncLifetime
     public TestUser DefaultUser { get; private set; } = null!;
     public MailSink Mail { get; } = new();
     public FakeWeChat WeChat { get; private set; } = null!;
+    public FakeChatCompletions LanguageModel { get; private set; } = null!;
     public HttpClient Sandbox { get; private set; } = null!;
     public string DatabaseConnectionString { get; private set; } = null!;
     public string RedisConnectionString { get; private set; } = null!;
@@ -45,6 +46,7 @@ public class StackFixture : IAsyncLifetime
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
         WeChat = await FakeWeChat.StartAsync();
+        LanguageModel = await FakeChatCompletions.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.BioAiSaaS_AppHost>(
             [
                 "--BackingServices:Mode=HostProcesses", $"--BackingServices:DataDirectory={_dataDirectory}",
@@ -52,6 +54,8 @@ public class StackFixture : IAsyncLifetime
                 $"--WeChat:AppId={FakeWeChat.AppId}", $"--WeChat:AppSecret={FakeWeChat.AppSecret}",
                 $"--WeChat:AuthorizeUrl={WeChat.BaseUrl}connect/qrconnect", $"--WeChat:ApiBaseUrl={WeChat.BaseUrl}",
                 $"--WeChat:CompletionUrl={ConsoleUrl}/auth/wechat",
+                $"--Llm:Endpoint={LanguageModel.BaseAddress}v1", $"--Llm:Model={FakeChatCompletions.Model}",
+                $"--Llm:ApiKey={FakeChatCompletions.ApiKey}",
                 $"--Accounts:ConsoleUrl={ConsoleUrl}", $"--Accounts:AdminEmails:0={AdminEmail}",
                 // Every test comes from 127.0.0.1: per-address limits are raised, except password reset's,
                 // which a test floods on purpose. Per-account limits keep their defaults.
@@ -166,6 +170,10 @@ public class StackFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
         await Mail.DisposeAsync();
+        if (LanguageModel is not null)
+        {
+            await LanguageModel.DisposeAsync();
+        }
         if (WeChat is not null)
         {
             await WeChat.DisposeAsync();

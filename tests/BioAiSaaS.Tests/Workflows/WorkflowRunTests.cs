@@ -109,6 +109,36 @@ public sealed class WorkflowRunTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task An_llm_step_asks_the_configured_model_with_earlier_outputs_quoted_and_meters_its_tokens()
+    {
+        var (api, project) = await ProjectAsync();
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "rc", kind = "tool", tool = "reverse_complement", arguments = new { sequence = "TTAGAATTCAATGGCCAT" } },
+                new { id = "explain", kind = "llm", prompt = "Describe this sequence: ${rc.output.sequence}", dependsOn = Strings("rc") },
+            },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id);
+
+        Assert.Equal(RunStatus.Succeeded, finished.Status);
+        var output = finished.Steps!.Single(s => s.Id == "explain").Output!.Value;
+        var expected = FakeChatCompletions.AnswerPrefix + "Describe this sequence: ATGGCCATTGAATTCTAA";
+        Assert.Equal(expected, output.GetProperty("text").GetString());
+        var request = stack.LanguageModel.Requests.Single(r => r.Body.GetProperty("messages")[1].GetProperty("content").GetString()!.EndsWith("ATGGCCATTGAATTCTAA", StringComparison.Ordinal));
+        Assert.Equal($"Bearer {FakeChatCompletions.ApiKey}", request.Authorization);
+        Assert.Equal(FakeChatCompletions.Model, request.Body.GetProperty("model").GetString());
+        Assert.StartsWith("You are a careful biomedical research assistant", request.Body.GetProperty("messages")[0].GetProperty("content").GetString(), StringComparison.Ordinal);
+        var events = await api.ReadToEndAsync($"/api/runs/{run.Id}/events");
+        Assert.Equal(expected, events.Single(e => e.Type == RunEventTypes.TextMessageContent).Data.GetProperty("delta").GetString());
+        await using var db = stack.CreateDbContext();
+        var tokens = await db.UsageEvents.Where(u => u.RunId == run.Id).ToDictionaryAsync(u => u.Kind, Ct);
+        Assert.Equal(FakeChatCompletions.Model, tokens[UsageKinds.LlmInputTokens].Model);
+        Assert.Equal(7m, tokens[UsageKinds.LlmOutputTokens].Quantity); // "Scripted answer to: Describe this sequence: ATG…" is 7 words
+    }
+
+    [Fact]
     public async Task A_failed_step_skips_its_dependents_with_the_reason_and_the_run_fails_with_a_summary()
     {
         var (api, project) = await ProjectAsync();
