@@ -75,6 +75,15 @@ public static class ProjectRunsApi
                     ["workflow"] = [$"Submit a workflow (a graph of steps) or a task (at most {MaxTaskLength} characters)."],
                 });
             }
+            if (languageModel.Value.IsConfigured)
+            {
+                // The Worker's planner role makes the workflow; the run is accepted now.
+                return await AcceptAsync(new Run
+                {
+                    Id = Guid.CreateVersion7(), OwnerId = context.User.RequiredUserId(), Kind = RunKind.Task, ProjectId = id,
+                    Task = submission.Task, Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow,
+                }, db, dispatcher, cancellationToken);
+            }
             // No language model: the offline planner runs the one tool that matches, or says why it cannot.
             var plan = await planner.PlanAsync(submission.Task, cancellationToken);
             if (plan.Workflow is null)
@@ -89,16 +98,22 @@ public static class ProjectRunsApi
             return TypedResults.ValidationProblem(errors);
         }
 
-        var run = new Run
+        return await AcceptAsync(new Run
         {
             Id = Guid.CreateVersion7(),
             OwnerId = context.User.RequiredUserId(),
             Kind = RunKind.Workflow,
             ProjectId = id,
+            Task = submission.Task,
             Workflow = JsonSerializer.Serialize(workflow, JsonSerializerOptions.Web),
             Status = RunStatus.Queued,
             CreatedAt = DateTimeOffset.UtcNow,
-        };
+        }, db, dispatcher, cancellationToken);
+    }
+
+    private static async Task<Accepted<RunResponse>> AcceptAsync(Run run, BioDbContext db, RunDispatcher dispatcher,
+        CancellationToken cancellationToken)
+    {
         db.Runs.Add(run);
         // Committed before it is queued: once we answer 202 the run exists, whatever happens to Redis.
         await db.SaveChangesAsync(cancellationToken);

@@ -19,12 +19,21 @@ public sealed record RunResponse(
     RunOutcome? Result,
     string? Error,
     IReadOnlyList<StepResponse>? Steps = null,
-    IReadOnlyDictionary<string, decimal>? Usage = null)
+    IReadOnlyDictionary<string, decimal>? Usage = null,
+    string? Task = null,
+    string? Answer = null)
 {
+    /// <summary>A task run's final answer: the text of its closing <c>answer</c> step (Markdown).</summary>
+    private static string? AnswerOf(IReadOnlyList<RunStep>? steps) =>
+        steps?.FirstOrDefault(s => s.StepId == "answer" && s.Status == StepStatus.Succeeded)?.Output is { } output
+        && JsonDocument.Parse(output).RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("text", out var text)
+            ? text.GetString()
+            : null;
+
     public static RunResponse From(Run run, IReadOnlyList<RunStep>? steps = null, IReadOnlyDictionary<string, decimal>? usage = null) => new(
         run.Id, run.Kind, run.ProjectId, run.Status, run.Language, run.TimeoutSeconds, run.CreatedAt, run.StartedAt, run.FinishedAt,
         run.Attempt,
-        run.Outcome, run.Error, steps?.Select(StepResponse.From).ToList(), usage);
+        run.Outcome, run.Error, steps?.Select(StepResponse.From).ToList(), usage, run.Task, AnswerOf(steps));
 }
 
 /// <summary>A workflow step's outcome: its output is the tool's typed result, the cell's outcome, or the cited passages.</summary>

@@ -167,7 +167,7 @@ public static class RunsApi
         {
             return Problems.Of(StatusCodes.Status404NotFound, "Run not found", $"There is no run with id '{id}'.");
         }
-        var steps = run.Kind == RunKind.Workflow
+        var steps = run.Kind is RunKind.Workflow or RunKind.Task
             ? await db.RunSteps.AsNoTracking().Where(s => s.RunId == id).ToListAsync(cancellationToken)
             : null;
         // What the run used, by kind (sandbox seconds; later, model tokens), as metered for billing.

@@ -21,8 +21,10 @@ public sealed class Run
     public string? Code { get; init; }
     public int TimeoutSeconds { get; init; }
 
-    /// <summary>For a workflow run: the submitted graph, as JSON.</summary>
-    public string? Workflow { get; init; }
+    /// <summary>For a workflow run: the submitted graph, as JSON; for a task run, the graph its planner made.</summary>
+    public string? Workflow { get; set; }
+    /// <summary>For a task run: the research task in natural language.</summary>
+    public string? Task { get; init; }
     /// <summary>How many events the run has logged; appending one takes the next number (<see cref="RunEventLog"/>).</summary>
     public long EventCount { get; set; }
 
@@ -52,6 +54,8 @@ public enum RunKind
     [System.Text.Json.Serialization.JsonStringEnumMemberName("code")] Code,
     /// <summary>An explicit graph of steps (<c>POST /api/projects/{id}/runs</c> with a workflow).</summary>
     [System.Text.Json.Serialization.JsonStringEnumMemberName("workflow")] Workflow,
+    /// <summary>A research task in natural language, planned into a workflow by the language model.</summary>
+    [System.Text.Json.Serialization.JsonStringEnumMemberName("task")] Task,
 }
 
 /// <summary>What the sandbox reported for the code, stored with the run.</summary>

@@ -20,6 +20,7 @@ public sealed class RunProcessor(
     RunStore store,
     SandboxClient sandbox,
     WorkflowExecutor workflows,
+    TaskRunPlanner planner,
     UsageRecorder usage,
     IConnectionMultiplexer redis,
     CurrentTenant tenant,
@@ -75,7 +76,7 @@ public sealed class RunProcessor(
             return;
         }
 
-        if (claim.Details.Kind == RunKind.Workflow)
+        if (claim.Details.Kind is RunKind.Workflow or RunKind.Task)
         {
             await ExecuteWorkflowUnderLeaseAsync(claim, entry, activity, stoppingToken);
             return;
@@ -163,6 +164,14 @@ public sealed class RunProcessor(
         var watch = WatchCancellationAsync(claim, work, cancellation, heartbeatStop.Token);
         try
         {
+            // A task is planned first (once: the plan is stored on the run), then runs as the workflow it became.
+            if (claim.Details is { Kind: RunKind.Task, Workflow: null }
+                && await planner.PlanAsync(claim, work.Token) is { } unplannable)
+            {
+                await scopes.AppendRunEventAsync(claim, RunEventTypes.RunError, new { runId = claim.RunId, message = unplannable }, work.Token);
+                await FinishAsync(claim, entry, store.FailAsync(claim, unplannable, CancellationToken.None));
+                return;
+            }
             var outcome = await workflows.ExecuteAsync(claim, work.Token);
             await FinishAsync(claim, entry, outcome.Succeeded
                 ? store.SucceedWithoutOutcomeAsync(claim, CancellationToken.None)

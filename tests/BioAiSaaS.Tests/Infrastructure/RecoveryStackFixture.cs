@@ -12,6 +12,9 @@ public sealed class RecoveryStackFixture : StackFixture
 {
     public const int LeaseSeconds = 3;
 
+    /// <summary>This stack also serves the tests of what happens without a language model.</summary>
+    protected override bool WithLanguageModel => false;
+
     protected override void Configure(IDistributedApplicationTestingBuilder builder)
     {
         var worker = builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "worker");

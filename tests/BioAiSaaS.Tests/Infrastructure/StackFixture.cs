@@ -42,6 +42,9 @@ public class StackFixture : IAsyncLifetime
     {
     }
 
+    /// <summary>Whether the stack's services get the scripted language model (<see cref="LanguageModel"/>).</summary>
+    protected virtual bool WithLanguageModel => true;
+
     public async ValueTask InitializeAsync()
     {
         using var timeout = new CancellationTokenSource(StartTimeout);
@@ -54,8 +57,9 @@ public class StackFixture : IAsyncLifetime
                 $"--WeChat:AppId={FakeWeChat.AppId}", $"--WeChat:AppSecret={FakeWeChat.AppSecret}",
                 $"--WeChat:AuthorizeUrl={WeChat.BaseUrl}connect/qrconnect", $"--WeChat:ApiBaseUrl={WeChat.BaseUrl}",
                 $"--WeChat:CompletionUrl={ConsoleUrl}/auth/wechat",
-                $"--Llm:Endpoint={LanguageModel.BaseAddress}v1", $"--Llm:Model={FakeChatCompletions.Model}",
-                $"--Llm:ApiKey={FakeChatCompletions.ApiKey}",
+                .. (WithLanguageModel
+                    ? (string[])[$"--Llm:Endpoint={LanguageModel.BaseAddress}v1", $"--Llm:Model={FakeChatCompletions.Model}", $"--Llm:ApiKey={FakeChatCompletions.ApiKey}"]
+                    : []),
                 $"--Accounts:ConsoleUrl={ConsoleUrl}", $"--Accounts:AdminEmails:0={AdminEmail}",
                 // Every test comes from 127.0.0.1: per-address limits are raised, except password reset's,
                 // which a test floods on purpose. Per-account limits keep their defaults.

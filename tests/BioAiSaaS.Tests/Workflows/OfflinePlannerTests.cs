@@ -10,9 +10,10 @@ namespace BioAiSaaS.Tests.Workflows;
 /// <summary>
 /// Natural-language tasks without a language model, through the real stack: the tool is found by meaning among the
 /// library's tool entries, its arguments read off the task, and the run carries it out — or a 422 says plainly why not.
+/// On the stack without a language model (which is also the recovery tests' stack).
 /// </summary>
-[Collection(StackCollection.Name)]
-public sealed class OfflinePlannerTests(StackFixture stack)
+[Collection(RecoveryCollection.Name)]
+public sealed class OfflinePlannerTests(RecoveryStackFixture stack)
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 

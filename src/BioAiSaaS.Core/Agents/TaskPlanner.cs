@@ -1,0 +1,83 @@
+using System.Text;
+using System.Text.Json;
+using BioAiSaaS.Core.Tools;
+using BioAiSaaS.Core.Workflows;
+using Microsoft.Extensions.AI;
+
+namespace BioAiSaaS.Core.Agents;
+
+/// <summary>What planning produced: a valid workflow, or why there is none; and the model's token use.</summary>
+public sealed record TaskPlan(WorkflowDefinition? Workflow, string? Failure, IReadOnlyList<UsageDetails> Usage);
+
+/// <summary>
+/// The planner role: the task and the available tools (their names, descriptions and parameter schemas) to the
+/// language model, which answers with a workflow as JSON. The answer is checked like a submitted workflow; when it
+/// is not valid, the model gets the errors and one more try. The result is never "completed" by guesswork.
+/// </summary>
+public sealed class TaskPlanner(IChatClient chat, ToolRegistry tools)
+{
+    public const string AnswerStepId = "answer";
+    private const int Attempts = 2;
+    private static readonly string Instructions = Prompts.Load("planner.v1");
+
+    public async Task<TaskPlan> PlanAsync(string task, string? projectHistory, CancellationToken cancellationToken)
+    {
+        var system = new StringBuilder(Instructions);
+        foreach (var tool in tools.All.OrderBy(t => t.Name, StringComparer.Ordinal))
+        {
+            system.Append("- ").Append(tool.Name).Append(": ").Append(tool.Description)
+                .Append(" Parameters: ").Append(tool.ParametersSchema.GetRawText()).Append('\n');
+        }
+        List<ChatMessage> messages =
+        [
+            new(ChatRole.System, system.ToString()),
+            new(ChatRole.User, projectHistory is null ? task : $"{task}\n\nEarlier runs in this project:\n{projectHistory}"),
+        ];
+        var usage = new List<UsageDetails>();
+        string failure = "";
+        for (var attempt = 1; attempt <= Attempts; attempt++)
+        {
+            var response = await chat.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json },
+                cancellationToken);
+            if (response.Usage is { } used)
+            {
+                usage.Add(used);
+            }
+            var (workflow, errors) = Read(response.Text);
+            if (workflow is not null && errors.Count == 0)
+            {
+                return new TaskPlan(workflow, null, usage);
+            }
+            failure = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
+            messages.Add(new ChatMessage(ChatRole.Assistant, response.Text));
+            messages.Add(new ChatMessage(ChatRole.User, $"That workflow is not valid: {failure} Reply with the corrected JSON only."));
+        }
+        return new TaskPlan(null, $"The planner did not produce a valid workflow in {Attempts} tries: {failure}", usage);
+    }
+
+    private (WorkflowDefinition? Workflow, Dictionary<string, string[]> Errors) Read(string text)
+    {
+        // Models sometimes wrap JSON in prose or code fences: take the outermost object.
+        var start = text.IndexOf('{', StringComparison.Ordinal);
+        var end = text.LastIndexOf('}');
+        if (start < 0 || end <= start)
+        {
+            return (null, new() { ["workflow"] = ["The answer holds no JSON object."] });
+        }
+        WorkflowDefinition? workflow;
+        try
+        {
+            workflow = JsonSerializer.Deserialize<WorkflowDefinition>(text[start..(end + 1)], JsonSerializerOptions.Web);
+        }
+        catch (JsonException e)
+        {
+            return (null, new() { ["workflow"] = [$"Not a workflow: {e.Message}"] });
+        }
+        var errors = WorkflowValidator.Validate(workflow, tools, languageModel: true);
+        if (errors.Count == 0 && workflow!.Steps[^1] is not { Id: AnswerStepId, Kind: StepKinds.Llm })
+        {
+            errors["steps"] = [$"The last step must be an llm step with id '{AnswerStepId}'."];
+        }
+        return (workflow, errors);
+    }
+}
