@@ -6,8 +6,8 @@ using Microsoft.Extensions.AI;
 
 namespace BioAiSaaS.Core.Agents;
 
-/// <summary>What planning produced: a valid workflow, or why there is none; and the model's token use.</summary>
-public sealed record TaskPlan(WorkflowDefinition? Workflow, string? Failure, IReadOnlyList<UsageDetails> Usage);
+/// <summary>What planning produced: a valid workflow, or why there is none; and the model's token use per call.</summary>
+public sealed record TaskPlan(WorkflowDefinition? Workflow, string? Failure, IReadOnlyList<UsageDetails> Usage, string? Model);
 
 /// <summary>
 /// The planner role: the task and the available tools (their names, descriptions and parameter schemas) to the
@@ -35,24 +35,23 @@ public sealed class TaskPlanner(IChatClient chat, ToolRegistry tools)
         ];
         var usage = new List<UsageDetails>();
         string failure = "";
+        string? model = null;
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
             var response = await chat.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json },
                 cancellationToken);
-            if (response.Usage is { } used)
-            {
-                usage.Add(used);
-            }
+            usage.Add(response.Usage ?? new UsageDetails());
+            model ??= response.ModelId;
             var (workflow, errors) = Read(response.Text);
             if (workflow is not null && errors.Count == 0)
             {
-                return new TaskPlan(workflow, null, usage);
+                return new TaskPlan(workflow, null, usage, model);
             }
             failure = string.Join(" ", errors.Select(e => $"{e.Key}: {string.Join(" ", e.Value)}"));
             messages.Add(new ChatMessage(ChatRole.Assistant, response.Text));
             messages.Add(new ChatMessage(ChatRole.User, $"That workflow is not valid: {failure} Reply with the corrected JSON only."));
         }
-        return new TaskPlan(null, $"The planner did not produce a valid workflow in {Attempts} tries: {failure}", usage);
+        return new TaskPlan(null, $"The planner did not produce a valid workflow in {Attempts} tries: {failure}", usage, model);
     }
 
     private (WorkflowDefinition? Workflow, Dictionary<string, string[]> Errors) Read(string text)

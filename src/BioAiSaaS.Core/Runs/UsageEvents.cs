@@ -47,6 +47,29 @@ public sealed class UsageRecorder(BioDbContext db)
             ON CONFLICT (key) DO NOTHING
             """, cancellationToken) == 1;
 
+    /// <summary>
+    /// A model call's input, output and cached-input tokens, each under <paramref name="keyPrefix"/> + its kind; the
+    /// ones newly recorded are returned (kind, tokens).
+    /// </summary>
+    public async Task<List<(string Kind, long Tokens)>> RecordTokensAsync(string keyPrefix, Run run, string? stepId,
+        Microsoft.Extensions.AI.UsageDetails? usage, string? model, CancellationToken cancellationToken)
+    {
+        var recorded = new List<(string, long)>();
+        foreach (var (kind, tokens) in new[]
+                 {
+                     (UsageKinds.LlmInputTokens, usage?.InputTokenCount),
+                     (UsageKinds.LlmOutputTokens, usage?.OutputTokenCount),
+                     (UsageKinds.LlmCachedTokens, usage?.CachedInputTokenCount),
+                 })
+        {
+            if (tokens is > 0 && await RecordAsync(Tokens(keyPrefix + kind, run, stepId, kind, tokens.Value, model), cancellationToken))
+            {
+                recorded.Add((kind, tokens.Value));
+            }
+        }
+        return recorded;
+    }
+
     /// <summary>Tokens of one model call, of one kind (input, output, cached input).</summary>
     public static UsageEvent Tokens(string key, Run run, string? stepId, string kind, long tokens, string? model) => new()
     {

@@ -38,19 +38,8 @@ public sealed class TaskRunPlanner(IServiceScopeFactory scopes, ToolRegistry too
         var usage = scope.ServiceProvider.GetRequiredService<UsageRecorder>();
         for (var call = 0; call < plan.Usage.Count; call++)
         {
-            foreach (var (kind, tokens) in new[]
-                     {
-                         (UsageKinds.LlmInputTokens, plan.Usage[call].InputTokenCount),
-                         (UsageKinds.LlmOutputTokens, plan.Usage[call].OutputTokenCount),
-                         (UsageKinds.LlmCachedTokens, plan.Usage[call].CachedInputTokenCount),
-                     })
-            {
-                if (tokens is > 0)
-                {
-                    await usage.RecordAsync(UsageRecorder.Tokens($"run:{run.Id}:plan:attempt:{claim.Attempt}:call:{call + 1}:{kind}",
-                        run, null, kind, tokens.Value, model: null), cancellationToken);
-                }
-            }
+            await usage.RecordTokensAsync($"run:{run.Id}:plan:attempt:{claim.Attempt}:call:{call + 1}:", run, null, plan.Usage[call],
+                plan.Model, cancellationToken);
         }
         if (plan.Workflow is null)
         {

@@ -305,19 +305,12 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
             $"text-content:{messageId}", cancellationToken);
         await events.AppendAsync(run.Id, RunEventTypes.TextMessageEnd, step.Id, new { messageId }, $"text-end:{messageId}", cancellationToken);
 
-        var usage = services.GetRequiredService<UsageRecorder>();
-        foreach (var (kind, tokens) in new[]
-                 {
-                     (UsageKinds.LlmInputTokens, response.Usage?.InputTokenCount),
-                     (UsageKinds.LlmOutputTokens, response.Usage?.OutputTokenCount),
-                     (UsageKinds.LlmCachedTokens, response.Usage?.CachedInputTokenCount),
-                 })
+        var keyPrefix = $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:call:1:";
+        foreach (var (kind, tokens) in await services.GetRequiredService<UsageRecorder>()
+                     .RecordTokensAsync(keyPrefix, run, step.Id, response.Usage, response.ModelId, cancellationToken))
         {
-            var key = $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:call:1:{kind}";
-            if (tokens is > 0 && await usage.RecordAsync(UsageRecorder.Tokens(key, run, step.Id, kind, tokens.Value, response.ModelId), cancellationToken))
-            {
-                await events.AppendAsync(run.Id, RunEventTypes.Usage, step.Id, new { kind, quantity = tokens, model = response.ModelId }, key, cancellationToken);
-            }
+            await events.AppendAsync(run.Id, RunEventTypes.Usage, step.Id, new { kind, quantity = tokens, model = response.ModelId },
+                keyPrefix + kind, cancellationToken);
         }
         return new StepOutcome(JsonSerializer.SerializeToElement(new
         {
