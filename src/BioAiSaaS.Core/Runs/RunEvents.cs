@@ -88,7 +88,8 @@ public sealed class RunEventLog(BioDbContext db, IConnectionMultiplexer redis)
         }
         try
         {
-            await redis.GetSubscriber().PublishAsync(Channel(runId), sequence[0]);
+            // Not awaited: the wake-up is a hint (followers also poll PostgreSQL), and the run should not wait for it.
+            await redis.GetSubscriber().PublishAsync(Channel(runId), sequence[0], CommandFlags.FireAndForget);
         }
         catch (RedisException)
         {

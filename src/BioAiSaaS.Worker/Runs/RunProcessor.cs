@@ -233,8 +233,17 @@ public sealed class RunProcessor(
         }
         try
         {
+            // The announcement stops a run at once; the recorded request is the fallback, looked at from a second on
+            // (a request made before this claim, for a run whose worker died, is found then).
+            var first = true;
             while (!stop.IsCancellationRequested)
             {
+                if (first)
+                {
+                    first = false;
+                    await WaitForAnnouncementAsync(announcements, stop);
+                    continue;
+                }
                 try
                 {
                     await using var scope = scopes.CreateAsyncScope();
@@ -250,22 +259,7 @@ public sealed class RunProcessor(
                 {
                     logger.LogWarning(ex, "Could not check run {RunId} for cancellation", claim.RunId);
                 }
-                using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
-                wait.CancelAfter(RunCancellation.Poll);
-                try
-                {
-                    if (announcements is null)
-                    {
-                        await Task.Delay(Timeout.Infinite, wait.Token);
-                    }
-                    else
-                    {
-                        await announcements.ReadAsync(wait.Token);
-                    }
-                }
-                catch (OperationCanceledException) when (!stop.IsCancellationRequested)
-                {
-                }
+                await WaitForAnnouncementAsync(announcements, stop);
             }
         }
         catch (OperationCanceledException)
@@ -277,6 +271,27 @@ public sealed class RunProcessor(
             {
                 await announcements.UnsubscribeAsync();
             }
+        }
+    }
+
+    /// <summary>Returns on a cancellation announcement, or after <see cref="RunCancellation.Poll"/>.</summary>
+    private static async Task WaitForAnnouncementAsync(ChannelMessageQueue? announcements, CancellationToken stop)
+    {
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(stop);
+        wait.CancelAfter(RunCancellation.Poll);
+        try
+        {
+            if (announcements is null)
+            {
+                await Task.Delay(Timeout.Infinite, wait.Token);
+            }
+            else
+            {
+                await announcements.ReadAsync(wait.Token);
+            }
+        }
+        catch (OperationCanceledException) when (!stop.IsCancellationRequested)
+        {
         }
     }
 
