@@ -139,6 +139,20 @@ public sealed class WorkflowRunTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task The_tool_list_gives_every_registered_tool_with_its_parameters_schema()
+    {
+        var (api, _) = await ProjectAsync();
+
+        var tools = await api.GetFromJsonAsync<List<JsonElement>>("/api/tools", Ct);
+
+        Assert.Equal(16, tools!.Count); // 15 for biology, and search_knowledge
+        var reverse = tools.Single(t => t.GetProperty("name").GetString() == "reverse_complement");
+        Assert.Equal("sequence", reverse.GetProperty("category").GetString());
+        Assert.Equal(["sequence"], reverse.GetProperty("parameters").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains(tools, t => t.GetProperty("name").GetString() == "search_knowledge");
+    }
+
+    [Fact]
     public async Task A_failed_step_skips_its_dependents_with_the_reason_and_the_run_fails_with_a_summary()
     {
         var (api, project) = await ProjectAsync();
