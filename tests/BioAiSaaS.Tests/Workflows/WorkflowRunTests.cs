@@ -153,6 +153,49 @@ public sealed class WorkflowRunTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task Independent_steps_overlap_and_max_parallel_one_runs_them_one_after_another()
+    {
+        var (api, project) = await ProjectAsync();
+        object Steps() => new object[]
+        {
+            new { id = "slow", kind = "code", code = "import time\ntime.sleep(1.5)" },
+            new { id = "kb", kind = "retrieve", query = "codon usage" },
+        };
+
+        var parallel = await SubmitAsync(api, project, new { steps = Steps() });
+        var serial = await SubmitAsync(api, project, new { steps = Steps(), maxParallel = 1 });
+        var (together, _) = await api.WaitForFinishAsync(parallel.Id);
+        var (oneByOne, _) = await api.WaitForFinishAsync(serial.Id);
+
+        var a = together.Steps!.ToDictionary(s => s.Id);
+        Assert.True(a["kb"].StartedAt < a["slow"].FinishedAt && a["slow"].StartedAt < a["kb"].FinishedAt,
+            "with the default parallelism the retrieve step ran while the code step was sleeping");
+        var b = oneByOne.Steps!.OrderBy(s => s.StartedAt).ToList();
+        Assert.True(b[1].StartedAt >= b[0].FinishedAt, "with maxParallel 1 the second step started after the first ended");
+    }
+
+    [Fact]
+    public async Task A_step_past_its_timeout_fails_with_the_reason_and_its_dependents_are_skipped()
+    {
+        var (api, project) = await ProjectAsync();
+        var run = await SubmitAsync(api, project, new
+        {
+            steps = new object[]
+            {
+                new { id = "stuck", kind = "code", code = "import time\ntime.sleep(60)", timeoutSeconds = 2 },
+                new { id = "after", kind = "retrieve", query = "PCR", dependsOn = Strings("stuck") },
+            },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id, within: TimeSpan.FromSeconds(30));
+
+        Assert.Equal(RunStatus.Failed, finished.Status);
+        var steps = finished.Steps!.ToDictionary(s => s.Id);
+        Assert.Equal(StepStatus.Failed, steps["stuck"].Status);
+        Assert.Equal("Timed out after 2 s.", steps["stuck"].Error);
+        Assert.Equal(StepStatus.Skipped, steps["after"].Status);
+    }
+
+    [Fact]
     public async Task A_failed_step_skips_its_dependents_with_the_reason_and_the_run_fails_with_a_summary()
     {
         var (api, project) = await ProjectAsync();
