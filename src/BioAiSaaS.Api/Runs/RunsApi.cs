@@ -97,7 +97,7 @@ public static class RunsApi
         }
         if (run.Status == RunStatus.Cancelled)
         {
-            await events.AppendAsync(id, RunEventTypes.RunCancelled, null, new { runId = id, message = RunCancellation.Reason }, "run-ended", cancellationToken);
+            await events.AppendAsync(id, RunEventTypes.RunCancelled, null, new { runId = id, message = RunCancellation.Reason }, RunEventLog.RunEndedKey, cancellationToken);
         }
         else
         {

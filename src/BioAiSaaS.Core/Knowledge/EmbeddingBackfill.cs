@@ -63,11 +63,8 @@ public sealed partial class EmbeddingBackfill(EmbeddingModels models, EmbeddingC
     private async Task StoreAsync(Guid? ownerId, string model, List<(long ChunkId, ReadOnlyMemory<float> Vector)> vectors,
         CancellationToken cancellationToken)
     {
-        await using var scope = scopes.CreateAsyncScope();
-        if (ownerId is { } owner)
-        {
-            scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(owner);
-        }
+        // The library's passages (no owner) are written by the migration service, as the tables' owner.
+        await using var scope = ownerId is { } owner ? scopes.CreateTenantScope(owner) : scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
         await db.Database.OpenConnectionAsync(cancellationToken);
         var connection = (NpgsqlConnection)db.Database.GetDbConnection();

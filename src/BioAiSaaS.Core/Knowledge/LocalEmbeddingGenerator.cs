@@ -73,12 +73,14 @@ public sealed class LocalEmbeddingGenerator : IEmbeddingGenerator<string, Embedd
         public static MiniLmModel Load(string? modelFile)
         {
             var resources = typeof(SentenceEncoder).Assembly;
-            using var modelStream = new MemoryStream();
+            byte[] model;
             using (var stream = modelFile is null ? resources.GetManifestResourceStream(ResourcePrefix + "model.onnx")! : File.OpenRead(modelFile))
             {
-                stream.CopyTo(modelStream);
+                // Read straight into one array: the model is ~90 MB, a MemoryStream would copy it twice more.
+                model = new byte[stream.Length];
+                stream.ReadExactly(model);
             }
-            var session = new InferenceSession(modelStream.ToArray(), new SessionOptions
+            var session = new InferenceSession(model, new SessionOptions
             {
                 IntraOpNumThreads = Environment.ProcessorCount,
                 GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,

@@ -60,6 +60,14 @@ public sealed class RunEventLog(BioDbContext db, IConnectionMultiplexer redis)
 {
     public static RedisChannel Channel(Guid runId) => RedisChannel.Literal("run-events:" + runId.ToString("N"));
 
+    /// <summary>The key of a run's one ending event (finished, error or cancelled): whoever ends it first, it ends once.</summary>
+    public const string RunEndedKey = "run-ended";
+
+    /// <summary>RUN_STARTED, once per run whatever the attempt (a resumed run does not start again).</summary>
+    public Task<long?> RunStartedAsync(Run run, int attempt, CancellationToken cancellationToken) =>
+        AppendAsync(run.Id, RunEventTypes.RunStarted, null, new { runId = run.Id, threadId = run.ProjectId, attempt }, "run-started",
+            cancellationToken);
+
     /// <summary>
     /// Appends an event unless one with the same <paramref name="key"/> exists; returns its sequence, or null for
     /// a duplicate. The run row's counter serialises concurrent appends (parallel steps) without gaps in order. The

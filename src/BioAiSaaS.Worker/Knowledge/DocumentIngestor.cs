@@ -64,8 +64,7 @@ public sealed class DocumentIngestor(IServiceScopeFactory scopes, ILogger<Docume
             (documentId, ownerId) = (next.Id, next.OwnerId);
         }
 
-        await using var work = scopes.CreateAsyncScope();
-        work.ServiceProvider.GetRequiredService<CurrentTenant>().Set(ownerId);
+        await using var work = scopes.CreateTenantScope(ownerId);
         var context = work.ServiceProvider.GetRequiredService<BioDbContext>();
         var indexer = work.ServiceProvider.GetRequiredService<KnowledgeIndexer>();
         var document = await context.KnowledgeDocuments.AsNoTracking().SingleAsync(d => d.Id == documentId, cancellationToken);

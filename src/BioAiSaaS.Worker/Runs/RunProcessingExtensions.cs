@@ -36,15 +36,3 @@ public sealed record WorkerIdentity(string Id)
     public static WorkerIdentity Create() =>
         new($"{Environment.MachineName}:{Environment.ProcessId}:{Guid.NewGuid().ToString("N")[..8]}");
 }
-
-public static class RunEventScopes
-{
-    /// <summary>Appends one event to a claimed run's log, as the run's owner, in a scope of its own.</summary>
-    public static async Task AppendRunEventAsync(this IServiceScopeFactory scopes, RunClaim claim, string type, object data,
-        CancellationToken cancellationToken)
-    {
-        await using var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<BioAiSaaS.Core.Tenancy.CurrentTenant>().Set(claim.Run.OwnerId);
-        await scope.ServiceProvider.GetRequiredService<RunEventLog>().AppendAsync(claim.RunId, type, null, data, "run-ended", cancellationToken);
-    }
-}

@@ -168,7 +168,11 @@ public sealed class RunProcessor(
             if (claim.Details is { Kind: RunKind.Task, Workflow: null }
                 && await planner.PlanAsync(claim, work.Token) is { } unplannable)
             {
-                await scopes.AppendRunEventAsync(claim, RunEventTypes.RunError, new { runId = claim.RunId, message = unplannable }, work.Token);
+                await using (var scope = scopes.CreateTenantScope(claim.Run.OwnerId))
+                {
+                    await scope.ServiceProvider.GetRequiredService<RunEventLog>().AppendAsync(claim.RunId, RunEventTypes.RunError, null,
+                        new { runId = claim.RunId, message = unplannable }, RunEventLog.RunEndedKey, work.Token);
+                }
                 await FinishAsync(claim, entry, store.FailAsync(claim, unplannable, CancellationToken.None));
                 return;
             }
@@ -246,8 +250,7 @@ public sealed class RunProcessor(
                 }
                 try
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(claim.Run.OwnerId);
+                    await using var scope = scopes.CreateTenantScope(claim.Run.OwnerId);
                     if (await scope.ServiceProvider.GetRequiredService<RunStore>().IsCancelRequestedAsync(claim.RunId, stop))
                     {
                         watch.Requested = true;
@@ -319,8 +322,7 @@ public sealed class RunProcessor(
             {
                 try
                 {
-                    await using var scope = scopes.CreateAsyncScope();
-                    scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(claim.Run.OwnerId);
+                    await using var scope = scopes.CreateTenantScope(claim.Run.OwnerId);
                     if (!await scope.ServiceProvider.GetRequiredService<RunStore>().RenewAsync(claim, _options.Lease, stop))
                     {
                         await work.CancelAsync();

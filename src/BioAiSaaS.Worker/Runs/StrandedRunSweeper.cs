@@ -53,8 +53,7 @@ public sealed class StrandedRunSweeper(
         foreach (var run in stranded)
         {
             // Each run is sent as its owner, like every other touch of a tenant's row.
-            await using var scope = scopes.CreateAsyncScope();
-            scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(run.OwnerId);
+            await using var scope = scopes.CreateTenantScope(run.OwnerId);
             if (!await scope.ServiceProvider.GetRequiredService<RunDispatcher>().TryDispatchAsync(run, cancellationToken))
             {
                 return; // Redis is still away; try the rest next time.

@@ -23,12 +23,10 @@ public sealed class TaskRunPlanner(IServiceScopeFactory scopes, ToolRegistry too
     public async Task<string?> PlanAsync(RunClaim claim, CancellationToken cancellationToken)
     {
         var run = claim.Details;
-        await using var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(run.OwnerId);
+        await using var scope = scopes.CreateTenantScope(run.OwnerId);
         var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
         var events = scope.ServiceProvider.GetRequiredService<RunEventLog>();
-        await events.AppendAsync(run.Id, RunEventTypes.RunStarted, null,
-            new { runId = run.Id, threadId = run.ProjectId, attempt = claim.Attempt }, "run-started", cancellationToken);
+        await events.RunStartedAsync(run, claim.Attempt, cancellationToken);
         if (scope.ServiceProvider.GetService<IChatClient>() is not { } chat)
         {
             return "No language model is configured (Llm:Endpoint and Llm:Model), so the task cannot be planned.";

@@ -37,8 +37,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
         var events = scope.ServiceProvider.GetRequiredService<RunEventLog>();
 
-        await events.AppendAsync(run.Id, RunEventTypes.RunStarted, null,
-            new { runId = run.Id, threadId = run.ProjectId, attempt = claim.Attempt }, "run-started", cancellationToken);
+        await events.RunStartedAsync(run, claim.Attempt, cancellationToken);
         var steps = await db.RunSteps.Where(s => s.RunId == run.Id).ToDictionaryAsync(s => s.StepId, StringComparer.Ordinal, cancellationToken);
         if (steps.Count == 0)
         {
@@ -63,11 +62,12 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         await using var session = new LazySession(sandbox, run.OwnerId, replay);
         var byId = workflow.Steps.ToDictionary(s => s.Id, StringComparer.Ordinal);
         var running = new Dictionary<string, Task<StepOutcome>>(StringComparer.Ordinal);
+        // Succeeded steps' outputs, parsed once (those of an earlier attempt too); steps that start get a copy.
+        var outputs = steps.Values.Where(s => s.Status == StepStatus.Succeeded)
+            .ToDictionary(s => s.StepId, s => JsonDocument.Parse(s.Output ?? "null").RootElement.Clone(), StringComparer.Ordinal);
         while (true)
         {
             await SkipBlockedAsync(workflow, steps, db, events, run.Id, cancellationToken);
-            var outputs = steps.Values.Where(s => s.Status == StepStatus.Succeeded)
-                .ToDictionary(s => s.StepId, s => JsonDocument.Parse(s.Output ?? "null").RootElement.Clone(), StringComparer.Ordinal);
             // Pending, or left running by a worker that died: (re)start it.
             foreach (var step in workflow.Steps.Where(s => steps[s.Id].Status is StepStatus.Pending or StepStatus.Running
                          && !running.ContainsKey(s.Id)
@@ -84,7 +84,8 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                 await db.SaveChangesAsync(cancellationToken);
                 await events.AppendAsync(run.Id, RunEventTypes.StepStarted, step.Id,
                     new { stepName = step.Id, kind = step.Kind, attempt = row.Attempts }, $"step-started:{step.Id}:{row.Attempts}", cancellationToken);
-                running[step.Id] = RunStepAsync(run, step, row.Attempts, outputs, session, cancellationToken);
+                running[step.Id] = RunStepAsync(run, step, row.Attempts, new Dictionary<string, JsonElement>(outputs, StringComparer.Ordinal),
+                    session, cancellationToken);
             }
             if (running.Count == 0)
             {
@@ -101,6 +102,10 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
             stepRow.Error = outcome.Error;
             stepRow.FinishedAt = DateTimeOffset.UtcNow;
             await db.SaveChangesAsync(cancellationToken);
+            if (outcome.Error is null)
+            {
+                outputs[finished] = outcome.Output ?? JsonSerializer.SerializeToElement<object?>(null);
+            }
             await events.AppendAsync(run.Id, outcome.Error is null ? RunEventTypes.StepFinished : RunEventTypes.StepFailed, finished,
                 new { stepName = finished, error = outcome.Error }, $"step-ended:{finished}:{stepRow.Attempts}", cancellationToken);
         }
@@ -110,12 +115,12 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         if (failed.Count == 0 && skipped.Count == 0)
         {
             await events.AppendAsync(run.Id, RunEventTypes.RunFinished, null,
-                new { runId = run.Id, result = steps.Values.ToDictionary(s => s.StepId, s => JsonDocument.Parse(s.Output ?? "null").RootElement) },
-                "run-ended", cancellationToken);
+                new { runId = run.Id, result = outputs },
+                RunEventLog.RunEndedKey, cancellationToken);
             return new WorkflowOutcome(true, null);
         }
         var summary = string.Join("; ", failed) + (skipped.Count > 0 ? $". Skipped because of it: {string.Join(", ", skipped)}." : ".");
-        await events.AppendAsync(run.Id, RunEventTypes.RunError, null, new { runId = run.Id, message = summary }, "run-ended", cancellationToken);
+        await events.AppendAsync(run.Id, RunEventTypes.RunError, null, new { runId = run.Id, message = summary }, RunEventLog.RunEndedKey, cancellationToken);
         return new WorkflowOutcome(false, summary);
     }
 
@@ -142,7 +147,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                 new { stepName = step.StepId, error = step.Error, cancelled = true }, $"step-cancelled:{step.StepId}", cancellationToken);
         }
         await events.AppendAsync(run.Id, RunEventTypes.RunCancelled, null, new { runId = run.Id, message = RunCancellation.Reason },
-            "run-ended", cancellationToken);
+            RunEventLog.RunEndedKey, cancellationToken);
     }
 
     /// <summary>Marks every pending step with a failed or skipped dependency as skipped, naming it, until none is left.</summary>
@@ -329,8 +334,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
     /// </summary>
     private async Task<AsyncServiceScope> OwnerScopeAsync(Guid ownerId, CancellationToken cancellationToken)
     {
-        var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<CurrentTenant>().Set(ownerId);
+        var scope = scopes.CreateTenantScope(ownerId);
         await scope.ServiceProvider.GetRequiredService<BioDbContext>().Database.OpenConnectionAsync(cancellationToken);
         return scope;
     }
