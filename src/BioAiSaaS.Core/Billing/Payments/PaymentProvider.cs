@@ -30,16 +30,16 @@ public interface IPaymentProvider
     NotificationCheck VerifyNotification(ReceivedNotification notification);
 }
 
-/// <summary>An order to be paid by scanning a QR code (or, for Alipay, by a signed page redirect).</summary>
-/// <param name="OutTradeNo">Ours, 6–32 characters of [A-Za-z0-9_-], unique per order.</param>
-/// <param name="AmountFen">Positive, in fen.</param>
-/// <param name="Description">Shown to the payer (WeChat <c>description</c>, Alipay <c>subject</c>), at most 127 characters.</param>
-/// <param name="ExpiresAt">After this the provider refuses payment (WeChat <c>time_expire</c>, Alipay <c>time_expire</c>).</param>
-/// <param name="PageRedirect">Alipay only: a <c>alipay.trade.page.pay</c> signed redirect instead of a precreate QR code.</param>
+/// <summary>
+/// An order to be paid by scanning a QR code (or, for Alipay, by a signed page redirect). <c>OutTradeNo</c> is ours,
+/// 6–32 characters of [A-Za-z0-9_-], unique per order; <c>AmountFen</c> is positive; <c>Description</c> is shown to
+/// the payer (WeChat <c>description</c>, Alipay <c>subject</c>); after <c>ExpiresAt</c> the provider refuses payment;
+/// <c>PageRedirect</c> (Alipay only) asks for an <c>alipay.trade.page.pay</c> signed redirect instead of a QR code.
+/// </summary>
 public sealed record OrderRequest(string OutTradeNo, long AmountFen, string Description, DateTimeOffset ExpiresAt, bool PageRedirect = false);
 
-/// <param name="QrCodeUrl">The <c>code_url</c> / <c>qr_code</c> to render as a QR code.</param>
-/// <param name="RedirectUrl">The signed Alipay page-pay URL, when a redirect was asked for.</param>
+/// <summary>A created order: <c>QrCodeUrl</c> (WeChat <c>code_url</c>, Alipay <c>qr_code</c>) to render as a QR code, or
+/// <c>RedirectUrl</c>, the signed Alipay page-pay URL when a redirect was asked for.</summary>
 public sealed record CreatedOrder(string OutTradeNo, string? QrCodeUrl, string? RedirectUrl);
 
 public enum TradeState
@@ -56,10 +56,10 @@ public enum TradeState
     NotFound,
 }
 
-/// <param name="AmountFen">What the payer paid (or the order's total when unpaid), in fen.</param>
+/// <summary>A trade as the provider reports it; <c>AmountFen</c> is what the payer paid (the order's total when unpaid).</summary>
 public sealed record TradeStatus(string OutTradeNo, TradeState State, string? ProviderTradeNo, long? AmountFen, DateTimeOffset? PaidAt);
 
-/// <param name="OutRefundNo">Ours, the refund's permanent idempotency key (WeChat <c>out_refund_no</c>, Alipay <c>out_request_no</c>).</param>
+/// <summary>A refund; <c>OutRefundNo</c> is ours, its permanent idempotency key (WeChat <c>out_refund_no</c>, Alipay <c>out_request_no</c>).</summary>
 public sealed record RefundRequest(string OutTradeNo, string OutRefundNo, long RefundFen, long TotalFen, string Reason);
 
 public enum RefundState
@@ -81,9 +81,9 @@ public enum NotificationKind
     Refund,
 }
 
-/// <summary>A verified notification's facts. For a payment, <see cref="State"/> is the trade's state; for a refund, Paid
-/// means nothing and <see cref="RefundState"/> says how the refund went.</summary>
-/// <param name="EventId">The provider's id for this notification, for the log (WeChat <c>id</c>, Alipay <c>notify_id</c>).</param>
+/// <summary>A verified notification's facts. For a payment, <c>State</c> is the trade's state; for a refund, Paid
+/// means nothing and <c>RefundState</c> says how the refund went. <c>EventId</c> is the provider's id for this
+/// notification, for the log (WeChat <c>id</c>, Alipay <c>notify_id</c>).</summary>
 public sealed record PaymentNotification(
     NotificationKind Kind,
     string EventId,
