@@ -47,6 +47,7 @@ app.MapPrivacyApi();
 app.MapAdminApi();
 app.MapRunsApi();
 app.MapProjectRunsApi();
+app.MapRunArtifactsApi();
 app.MapToolsApi();
 app.MapProjectsApi();
 app.MapKnowledgeApi();

@@ -35,7 +35,7 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WithMailServer(mail)
     // Accounts: WeChat app credentials (user-secrets), first admins, rate limits, token and lockout settings;
     // knowledge: commercial mode and the embedding model (an endpoint key from user-secrets).
-    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks", "Knowledge", "Embeddings", "Llm")
+    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks", "Knowledge", "Embeddings", "Llm", "Agents")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
@@ -48,7 +48,7 @@ builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithReference(redis)
     .WithReference(sandbox)
     // The same embedding model as the Api, or queries and documents would not be comparable.
-    .WithConfigurationSections("Embeddings", "Knowledge", "Llm")
+    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WaitFor(sandbox);

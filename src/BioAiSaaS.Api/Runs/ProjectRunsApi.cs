@@ -19,10 +19,18 @@ using StackExchange.Redis;
 
 namespace BioAiSaaS.Api.Runs;
 
-/// <summary>A project run: an explicit workflow now; a natural-language task once the research agent is offered.</summary>
+/// <summary>A project run: an explicit workflow, or a research task in natural language, with the client's choices.</summary>
 /// <param name="Workflow">The graph of steps to run.</param>
-/// <param name="Task">A research task in natural language (needs the research agent).</param>
-public sealed record ProjectRunSubmission(WorkflowDefinition? Workflow, string? Task);
+/// <param name="Task">A research task in natural language.</param>
+/// <param name="Models">A model per role (planner, researcher, analyst, reviewer, reporter), from the deployment's allowed models.</param>
+/// <param name="Budget">Limits the run stops at (<c>budget_exhausted</c>): tokens over all model calls, and wall-clock seconds.</param>
+/// <param name="Inputs">Ids of the project's documents to give the run as files (<c>inputs/&lt;title&gt;</c> in its sandbox).</param>
+/// <param name="Review">Whether the reviewer checks the role steps (default: the deployment's <c>Agents:Review</c>).</param>
+public sealed record ProjectRunSubmission(WorkflowDefinition? Workflow, string? Task, Dictionary<string, string>? Models = null,
+    RunBudgetRequest? Budget = null, List<Guid>? Inputs = null, bool? Review = null);
+
+/// <summary>A run's budget: at most <paramref name="MaxTokens"/> tokens and <paramref name="MaxSeconds"/> seconds.</summary>
+public sealed record RunBudgetRequest(long? MaxTokens, int? MaxSeconds);
 
 /// <summary>Runs in a project, and every run's event stream.</summary>
 public static class ProjectRunsApi
@@ -59,12 +67,19 @@ public static class ProjectRunsApi
 
     private static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
         Guid id, ProjectRunSubmission submission, HttpContext context, BioDbContext db, ToolRegistry tools, RunDispatcher dispatcher,
-        OfflinePlanner planner, IOptions<LanguageModelOptions> languageModel, CancellationToken cancellationToken)
+        OfflinePlanner planner, IOptions<LanguageModelOptions> languageModel, IOptions<AgentOptions> agents, CancellationToken cancellationToken)
     {
         if (await ProjectsApi.FindAsync(db, context, id, cancellationToken) is null)
         {
             return ProjectsApi.NotFound();
         }
+        var settingsErrors = await RunSettingsValidator.ValidateAsync(submission, id, db, languageModel.Value, agents.Value, cancellationToken);
+        if (settingsErrors.Count > 0)
+        {
+            return TypedResults.ValidationProblem(settingsErrors);
+        }
+        var settings = new RunSettings(submission.Models, submission.Budget?.MaxTokens, submission.Budget?.MaxSeconds, submission.Inputs,
+            submission.Review).ToJson();
         var workflow = submission.Workflow;
         if (workflow is null)
         {
@@ -81,7 +96,7 @@ public static class ProjectRunsApi
                 return await AcceptAsync(new Run
                 {
                     Id = Guid.CreateVersion7(), OwnerId = context.User.RequiredUserId(), Kind = RunKind.Task, ProjectId = id,
-                    Task = submission.Task, Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow,
+                    Task = submission.Task, Settings = settings, Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow,
                 }, db, dispatcher, cancellationToken);
             }
             // No language model: the offline planner runs the one tool that matches, or says why it cannot.
@@ -106,6 +121,7 @@ public static class ProjectRunsApi
             ProjectId = id,
             Task = submission.Task,
             Workflow = JsonSerializer.Serialize(workflow, JsonSerializerOptions.Web),
+            Settings = settings,
             Status = RunStatus.Queued,
             CreatedAt = DateTimeOffset.UtcNow,
         }, db, dispatcher, cancellationToken);

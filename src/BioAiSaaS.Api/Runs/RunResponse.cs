@@ -21,19 +21,28 @@ public sealed record RunResponse(
     IReadOnlyList<StepResponse>? Steps = null,
     IReadOnlyDictionary<string, decimal>? Usage = null,
     string? Task = null,
-    string? Answer = null)
+    string? Answer = null,
+    JsonElement? Citations = null,
+    IReadOnlyList<ArtifactResponse>? Artifacts = null,
+    RunSettings? Settings = null)
 {
+    /// <summary>From start to finish (or until now, while it runs), in milliseconds.</summary>
+    public long? WallTimeMs => StartedAt is { } started ? (long)((FinishedAt ?? DateTimeOffset.UtcNow) - started).TotalMilliseconds : null;
+
     /// <summary>A task run's final answer: the text of its closing <c>answer</c> step (Markdown).</summary>
-    private static string? AnswerOf(IReadOnlyList<RunStep>? steps) =>
+    private static JsonElement? AnswerPart(IReadOnlyList<RunStep>? steps, string name) =>
         steps?.FirstOrDefault(s => s.StepId == "answer" && s.Status == StepStatus.Succeeded)?.Output is { } output
-        && JsonDocument.Parse(output).RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty("text", out var text)
-            ? text.GetString()
+        && JsonDocument.Parse(output).RootElement is { ValueKind: JsonValueKind.Object } root && root.TryGetProperty(name, out var part)
+            ? part.Clone()
             : null;
 
-    public static RunResponse From(Run run, IReadOnlyList<RunStep>? steps = null, IReadOnlyDictionary<string, decimal>? usage = null) => new(
+    public static RunResponse From(Run run, IReadOnlyList<RunStep>? steps = null, IReadOnlyDictionary<string, decimal>? usage = null,
+        IReadOnlyList<ArtifactResponse>? artifacts = null) => new(
         run.Id, run.Kind, run.ProjectId, run.Status, run.Language, run.TimeoutSeconds, run.CreatedAt, run.StartedAt, run.FinishedAt,
         run.Attempt,
-        run.Outcome, run.Error, steps?.Select(StepResponse.From).ToList(), usage, run.Task, AnswerOf(steps));
+        run.Outcome, run.Error, steps?.Select(StepResponse.From).ToList(), usage, run.Task,
+        AnswerPart(steps, "text") is { ValueKind: JsonValueKind.String } text ? text.GetString() : null,
+        AnswerPart(steps, "citations"), artifacts, run.Settings is null ? null : RunSettings.Of(run));
 }
 
 /// <summary>A workflow step's outcome: its output is the tool's typed result, the cell's outcome, or the cited passages.</summary>
@@ -42,4 +51,11 @@ public sealed record StepResponse(string Id, StepStatus Status, int Attempts, Js
 {
     public static StepResponse From(RunStep step) => new(step.StepId, step.Status, step.Attempts,
         step.Output is null ? null : JsonDocument.Parse(step.Output).RootElement.Clone(), step.Error, step.StartedAt, step.FinishedAt);
+}
+
+/// <summary>A file a run produced; <see cref="Url"/> downloads it.</summary>
+public sealed record ArtifactResponse(Guid Id, string StepId, string Name, string MimeType, long Size, string Sha256, DateTimeOffset CreatedAt, string Url)
+{
+    public static ArtifactResponse From(RunArtifact a) =>
+        new(a.Id, a.StepId, a.Name, a.MimeType, a.Size, a.Sha256, a.CreatedAt, $"/api/runs/{a.RunId}/artifacts/{a.Id}");
 }

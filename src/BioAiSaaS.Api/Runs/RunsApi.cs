@@ -30,6 +30,7 @@ public static class RunsApi
         builder.Services.AddScoped<OfflinePlanner>();
         // Only to know whether llm steps can be accepted: the Worker is what calls the model.
         builder.AddValidatedOptions<LanguageModelOptions>(LanguageModelOptions.Section);
+        builder.AddValidatedOptions<AgentOptions>(AgentOptions.Section);
         return builder;
     }
 
@@ -174,6 +175,7 @@ public static class RunsApi
         var usage = await db.UsageEvents.AsNoTracking().Where(u => u.RunId == id).GroupBy(u => u.Kind)
             .Select(g => new { Kind = g.Key, Quantity = g.Sum(u => u.Quantity) })
             .ToDictionaryAsync(u => u.Kind, u => u.Quantity, cancellationToken);
-        return TypedResults.Ok(RunResponse.From(run, steps, usage));
+        var artifacts = steps is null ? null : await RunArtifactsApi.ListAsync(db, id, cancellationToken);
+        return TypedResults.Ok(RunResponse.From(run, steps, usage, artifacts));
     }
 }

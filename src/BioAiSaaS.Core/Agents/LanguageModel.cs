@@ -6,6 +6,7 @@ using Microsoft.Extensions.AI;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using OpenAI;
 
 namespace BioAiSaaS.Core.Agents;
@@ -26,6 +27,9 @@ public sealed class LanguageModelOptions : IValidatableObject
 
     public bool IsConfigured => Endpoint is not null && !string.IsNullOrWhiteSpace(Model);
 
+    /// <summary>Models besides <see cref="Model"/> and the roles' that a run may choose for a role.</summary>
+    public List<string> AllowedModels { get; set; } = [];
+
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
         if ((Endpoint is null) != string.IsNullOrWhiteSpace(Model))
@@ -40,25 +44,54 @@ public static class LanguageModelExtensions
     public const string TelemetrySourceName = "BioAiSaaS.LanguageModel";
 
     /// <summary>
-    /// Registers <see cref="IChatClient"/> when <c>Llm</c> is configured: the OpenAI client behind Microsoft.Extensions.AI
-    /// with function invocation, OpenTelemetry (token counts on spans, no prompt or completion text) and logging.
+    /// Registers <see cref="LanguageModels"/> and the default model's <see cref="IChatClient"/> when <c>Llm</c> is
+    /// configured, and the agent's options (<c>Agents</c>) either way.
     /// </summary>
     public static IHostApplicationBuilder AddLanguageModel(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<LanguageModelOptions>(LanguageModelOptions.Section);
+        builder.AddValidatedOptions<AgentOptions>(AgentOptions.Section);
         var options = builder.Configuration.GetSection(LanguageModelOptions.Section).Get<LanguageModelOptions>() ?? new();
         if (options.IsConfigured)
         {
-            builder.Services.AddChatClient(_ => new OpenAIClient(new ApiKeyCredential(options.ApiKey ?? "unused"),
-                    new OpenAIClientOptions { Endpoint = options.Endpoint })
-                .GetChatClient(options.Model)
-                .AsIChatClient())
-                .UseFunctionInvocation()
-                .UseOpenTelemetry(sourceName: TelemetrySourceName, configure: telemetry => telemetry.EnableSensitiveData = false)
-                .UseLogging();
+            builder.Services.AddSingleton<LanguageModels>();
+            builder.Services.AddSingleton(services => services.GetRequiredService<LanguageModels>().For(null));
         }
         return builder;
     }
+}
+
+/// <summary>
+/// One chat client per model name on the configured endpoint, built once: the roles may use different models (a
+/// small one to review, a strong one to analyse). Each is the OpenAI client behind Microsoft.Extensions.AI with
+/// function invocation, OpenTelemetry (token counts on spans, no prompt or completion text) and logging.
+/// </summary>
+public sealed class LanguageModels(IOptions<LanguageModelOptions> options, IOptions<AgentOptions> agents, IServiceProvider services)
+{
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, IChatClient> _clients = new(StringComparer.Ordinal);
+
+    public string DefaultModel => options.Value.Model!;
+
+    /// <summary>The model a role uses in a run: the run's choice, else the role's configured model, else the default.</summary>
+    public string ModelFor(string role, IReadOnlyDictionary<string, string>? runChoices) =>
+        runChoices?.GetValueOrDefault(role) ?? agents.Value.For(role).Model ?? DefaultModel;
+
+    public IChatClient For(string? model) => _clients.GetOrAdd(model ?? DefaultModel, Build);
+
+    private IChatClient Build(string model) =>
+        new OpenAIClient(new ApiKeyCredential(options.Value.ApiKey ?? "unused"), new OpenAIClientOptions { Endpoint = options.Value.Endpoint })
+            .GetChatClient(model)
+            .AsIChatClient()
+            .AsBuilder()
+            .UseFunctionInvocation(configure: invocation =>
+            {
+                invocation.MaximumIterationsPerRequest = 12;
+                // Our tools' errors (a bad argument, an unknown document) are for the model to read and correct.
+                invocation.IncludeDetailedErrors = true;
+            })
+            .UseOpenTelemetry(sourceName: LanguageModelExtensions.TelemetrySourceName, configure: telemetry => telemetry.EnableSensitiveData = false)
+            .UseLogging()
+            .Build(services);
 }
 
 /// <summary>Instructions kept as versioned files (<c>Agents/Prompts/*.md</c>, embedded), not as literals in code.</summary>

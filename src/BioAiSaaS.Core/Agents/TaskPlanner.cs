@@ -18,9 +18,12 @@ public sealed class TaskPlanner(IChatClient chat, ToolRegistry tools)
 {
     public const string AnswerStepId = "answer";
     private const int Attempts = 2;
-    private static readonly string Instructions = Prompts.Load("planner.v1");
+    private static readonly string Instructions = Prompts.Load("planner.v2");
 
-    public async Task<TaskPlan> PlanAsync(string task, string? projectHistory, CancellationToken cancellationToken)
+    /// <param name="task">The researcher's task.</param>
+    /// <param name="projectContext">What the project offers: its earlier runs, the run's input files.</param>
+    /// <param name="cancellationToken">Stops planning.</param>
+    public async Task<TaskPlan> PlanAsync(string task, string? projectContext, CancellationToken cancellationToken)
     {
         var system = new StringBuilder(Instructions);
         foreach (var tool in tools.All.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -31,7 +34,7 @@ public sealed class TaskPlanner(IChatClient chat, ToolRegistry tools)
         List<ChatMessage> messages =
         [
             new(ChatRole.System, system.ToString()),
-            new(ChatRole.User, projectHistory is null ? task : $"{task}\n\nEarlier runs in this project:\n{projectHistory}"),
+            new(ChatRole.User, projectContext is null ? task : $"{task}\n\n{projectContext}"),
         ];
         var usage = new List<UsageDetails>();
         string failure = "";

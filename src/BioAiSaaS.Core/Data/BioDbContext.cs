@@ -28,6 +28,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<RunStep> RunSteps => Set<RunStep>();
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
     public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
+    public DbSet<RunArtifact> RunArtifacts => Set<RunArtifact>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -60,6 +61,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             run.HasIndex(r => new { r.Status, r.CreatedAt });
             run.Property(r => r.Kind).HasConversion<string>().HasMaxLength(16);
             run.Property(r => r.Workflow).HasColumnType("jsonb");
+            run.Property(r => r.Settings).HasColumnType("jsonb");
             run.HasOne<Project>().WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
             run.HasIndex(r => new { r.ProjectId, r.CreatedAt });
         });
@@ -71,6 +73,18 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             step.Property(s => s.Status).HasConversion<string>().HasMaxLength(16);
             step.Property(s => s.Output).HasColumnType("jsonb");
             step.HasOne<Run>().WithMany().HasForeignKey(s => s.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RunArtifact>(artifact =>
+        {
+            artifact.ToTable("run_artifacts");
+            artifact.HasKey(a => a.Id);
+            artifact.Property(a => a.StepId).HasMaxLength(40);
+            artifact.Property(a => a.Key).HasMaxLength(300);
+            artifact.Property(a => a.Name).HasMaxLength(255);
+            artifact.Property(a => a.MimeType).HasMaxLength(100);
+            artifact.Property(a => a.Sha256).HasMaxLength(64);
+            artifact.HasIndex(a => new { a.RunId, a.Key }).IsUnique();
+            artifact.HasOne<Run>().WithMany().HasForeignKey(a => a.RunId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<UsageEvent>(usage =>
         {

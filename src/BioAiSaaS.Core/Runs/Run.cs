@@ -25,6 +25,8 @@ public sealed class Run
     public string? Workflow { get; set; }
     /// <summary>For a task run: the research task in natural language.</summary>
     public string? Task { get; init; }
+    /// <summary>The client's choices (<see cref="RunSettings"/>) as JSON; null for the defaults.</summary>
+    public string? Settings { get; init; }
     /// <summary>How many events the run has logged; appending one takes the next number (<see cref="RunEventLog"/>).</summary>
     public long EventCount { get; set; }
 

@@ -44,6 +44,12 @@ public static class RunEventTypes
     public const string TextMessageStart = "TEXT_MESSAGE_START";
     public const string TextMessageContent = "TEXT_MESSAGE_CONTENT";
     public const string TextMessageEnd = "TEXT_MESSAGE_END";
+    /// <summary>Reasoning a model streams (DeepSeek's and Qwen's <c>reasoning_content</c>), as AG-UI names it.</summary>
+    public const string ReasoningMessageStart = "REASONING_MESSAGE_START";
+    public const string ReasoningMessageContent = "REASONING_MESSAGE_CONTENT";
+    public const string ReasoningMessageEnd = "REASONING_MESSAGE_END";
+    /// <summary>The reviewer's verdict on a role step's result: accepted, or sent back once with reasons.</summary>
+    public const string StepReviewed = "STEP_REVIEWED";
     public const string CodeSubmitted = "CODE_SUBMITTED";
     public const string CodeOutput = "CODE_OUTPUT";
     /// <summary>Billable use recorded for the run (sandbox seconds; later, model tokens).</summary>

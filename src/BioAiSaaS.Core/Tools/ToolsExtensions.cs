@@ -8,6 +8,10 @@ public static class ToolsExtensions
     public static IServiceCollection AddResearchTools(this IServiceCollection services)
     {
         services.AddSingleton(KnowledgeTools.SearchKnowledge);
+        foreach (var tool in DocumentTools.All)
+        {
+            services.AddSingleton(tool);
+        }
         foreach (var tool in Bio.SequenceTools.All.Concat(Bio.PrimerTools.All).Concat(Bio.ProteinTools.All).Concat(Bio.RestrictionTools.All)
                      .Concat(Bio.MotifTools.All).Concat(Bio.AlignmentTools.All).Concat(Bio.CodonTools.All).Concat(Bio.CrisprTools.All))
         {

@@ -26,6 +26,8 @@ public sealed record WorkflowDefinition(IReadOnlyList<WorkflowStep> Steps, int? 
 /// <param name="Query">For <c>retrieve</c>: what to search the project and library for.</param>
 /// <param name="K">For <c>retrieve</c>: how many passages (default 5).</param>
 /// <param name="Prompt">For <c>llm</c>: the instruction to the language model; may quote earlier outputs.</param>
+/// <param name="Role">For <c>llm</c>: the agent role that carries the step out (<c>researcher</c>, <c>analyst</c> or
+/// <c>reporter</c>), with that role's instructions, tools, model and token budget; none is one plain model call.</param>
 /// <param name="DependsOn">Steps that must succeed first.</param>
 /// <param name="TimeoutSeconds">This step's limit (default by kind).</param>
 public sealed record WorkflowStep(
@@ -39,7 +41,8 @@ public sealed record WorkflowStep(
     int? K = null,
     string? Prompt = null,
     IReadOnlyList<string>? DependsOn = null,
-    int? TimeoutSeconds = null)
+    int? TimeoutSeconds = null,
+    string? Role = null)
 {
     [JsonIgnore]
     public IReadOnlyList<string> Dependencies => DependsOn ?? [];

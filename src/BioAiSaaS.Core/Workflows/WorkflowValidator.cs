@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BioAiSaaS.Core.Agents;
 using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Core.Tools;
 
@@ -115,6 +116,10 @@ public static partial class WorkflowValidator
 
     private static void ValidateKind(WorkflowStep step, string at, ToolRegistry tools, bool languageModel, Action<string, string> add)
     {
+        if (step.Role is not null && step.Kind != StepKinds.Llm)
+        {
+            add(at + ".role", "Only llm steps have a role.");
+        }
         switch (step.Kind)
         {
             case StepKinds.Tool:
@@ -153,6 +158,10 @@ public static partial class WorkflowValidator
                 if (string.IsNullOrWhiteSpace(step.Prompt) || step.Prompt.Length > MaxCodeLength)
                 {
                     add(at + ".prompt", Invariant($"Required, at most {MaxCodeLength} characters."));
+                }
+                if (step.Role is not null && !AgentRoles.StepRoles.Contains(step.Role))
+                {
+                    add(at + ".role", "One of: " + string.Join(", ", AgentRoles.StepRoles) + "; or none for a plain model call.");
                 }
                 return;
             default:
@@ -226,7 +235,8 @@ public static partial class WorkflowValidator
         return null;
     }
 
-    private static HashSet<string> Ancestors(WorkflowStep step, Dictionary<string, WorkflowStep> byId)
+    /// <summary>The steps <paramref name="step"/> depends on, directly or through others.</summary>
+    public static HashSet<string> Ancestors(WorkflowStep step, IReadOnlyDictionary<string, WorkflowStep> byId)
     {
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var stack = new Stack<string>(step.Dependencies);

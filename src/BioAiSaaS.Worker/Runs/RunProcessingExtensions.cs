@@ -3,6 +3,7 @@ using BioAiSaaS.Core.Hosting;
 using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Tools;
+using BioAiSaaS.Worker.Agents;
 using BioAiSaaS.Worker.Workflows;
 
 namespace BioAiSaaS.Worker.Runs;
@@ -22,6 +23,10 @@ public static class RunProcessingExtensions
         builder.Services.AddScoped<RunEventLog>();
         builder.Services.AddScoped<UsageRecorder>();
         builder.AddLanguageModel();
+        if (builder.Configuration.GetSection(LanguageModelOptions.Section).Get<LanguageModelOptions>()?.IsConfigured == true)
+        {
+            builder.Services.AddSingleton<RoleAgent>();
+        }
         builder.Services.AddSingleton<WorkflowExecutor>();
         builder.Services.AddSingleton<TaskRunPlanner>();
         builder.Services.AddHostedService<RunConsumer>();

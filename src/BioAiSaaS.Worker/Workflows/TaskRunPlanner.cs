@@ -5,6 +5,7 @@ using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Tenancy;
 using BioAiSaaS.Core.Tools;
+using BioAiSaaS.Worker.Agents;
 using BioAiSaaS.Worker.Runs;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
@@ -27,12 +28,19 @@ public sealed class TaskRunPlanner(IServiceScopeFactory scopes, ToolRegistry too
         var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
         var events = scope.ServiceProvider.GetRequiredService<RunEventLog>();
         await events.RunStartedAsync(run, claim.Attempt, cancellationToken);
-        if (scope.ServiceProvider.GetService<IChatClient>() is not { } chat)
+        if (scope.ServiceProvider.GetService<LanguageModels>() is not { } models)
         {
             return "No language model is configured (Llm:Endpoint and Llm:Model), so the task cannot be planned.";
         }
 
-        var plan = await new TaskPlanner(chat, tools).PlanAsync(run.Task!, await HistoryAsync(db, run, cancellationToken), cancellationToken);
+        var chat = models.For(models.ModelFor(AgentRoles.Planner, RunSettings.Of(run).Models));
+        var context = await HistoryAsync(db, run, cancellationToken);
+        if (await InputFiles.ListAsync(run, db, cancellationToken) is { Count: > 0 } inputs)
+        {
+            context = (context is null ? "" : context + "\n") + "Input files (in the analyst's sandbox): "
+                + string.Join(", ", inputs.Select(i => i.Path)) + "\n";
+        }
+        var plan = await new TaskPlanner(chat, tools).PlanAsync(run.Task!, context, cancellationToken);
         var usage = scope.ServiceProvider.GetRequiredService<UsageRecorder>();
         for (var call = 0; call < plan.Usage.Count; call++)
         {
@@ -69,7 +77,7 @@ public sealed class TaskRunPlanner(IServiceScopeFactory scopes, ToolRegistry too
         var answers = await db.RunSteps.AsNoTracking()
             .Where(s => ids.Contains(s.RunId) && s.StepId == TaskPlanner.AnswerStepId && s.Output != null)
             .ToDictionaryAsync(s => s.RunId, s => s.Output!, cancellationToken);
-        var history = new StringBuilder();
+        var history = new StringBuilder("Earlier runs in this project:\n");
         foreach (var r in earlier.OrderBy(r => r.CreatedAt))
         {
             var answer = answers.TryGetValue(r.Id, out var output) && JsonDocument.Parse(output).RootElement.TryGetProperty("text", out var text)

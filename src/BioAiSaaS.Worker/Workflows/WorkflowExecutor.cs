@@ -7,10 +7,12 @@ using BioAiSaaS.Core.Sandbox;
 using BioAiSaaS.Core.Tenancy;
 using BioAiSaaS.Core.Tools;
 using BioAiSaaS.Core.Workflows;
+using BioAiSaaS.Worker.Agents;
 using BioAiSaaS.Worker.Runs;
 using BioAiSaaS.Worker.Sandbox;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace BioAiSaaS.Worker.Workflows;
@@ -24,10 +26,14 @@ public sealed record WorkflowOutcome(bool Succeeded, string? FailureSummary);
 /// with a summary instead of stalling. Each step's outcome and every event is committed as it happens, so a worker
 /// that resumes the run (after a crash) keeps the steps that succeeded and repeats no event.
 /// </summary>
-public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient sandbox, ToolRegistry tools, ILogger<WorkflowExecutor> logger)
+public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient sandbox, ToolRegistry tools,
+    IOptions<AgentOptions> agentOptions, ILogger<WorkflowExecutor> logger) : IDisposable
 {
     public static readonly ActivitySource ActivitySource = new("BioAiSaaS.Worker.Workflows");
     private const int MaxStepAttempts = 3;
+
+    /// <summary>Steps this worker runs at once over all its runs: the per-run limit alone would let many runs swamp it.</summary>
+    private readonly SemaphoreSlim _workerSlots = new(agentOptions.Value.MaxConcurrentStepsPerWorker);
 
     public async Task<WorkflowOutcome> ExecuteAsync(RunClaim claim, CancellationToken cancellationToken)
     {
@@ -59,7 +65,9 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
             .OrderBy(s => steps[s.Id].FinishedAt)
             .Select(s => new ExecutionRequest(ParseLanguage(s.Language), s.Code!, s.TimeoutSeconds ?? DefaultTimeoutSeconds(s.Kind)))
             .ToList();
-        await using var session = new LazySession(sandbox, run.OwnerId, replay);
+        var inputs = await InputFiles.ListAsync(run, db, cancellationToken);
+        await using var session = new RunSession(sandbox, run.OwnerId, ct => InputFiles.LoadAsync(run, inputs, scopes, ct), replay);
+        var budget = await RunBudget.LoadAsync(run, db, cancellationToken);
         var byId = workflow.Steps.ToDictionary(s => s.Id, StringComparer.Ordinal);
         var running = new Dictionary<string, Task<StepOutcome>>(StringComparer.Ordinal);
         // Succeeded steps' outputs, parsed once (those of an earlier attempt too); steps that start get a copy.
@@ -84,8 +92,9 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                 await db.SaveChangesAsync(cancellationToken);
                 await events.AppendAsync(run.Id, RunEventTypes.StepStarted, step.Id,
                     new { stepName = step.Id, kind = step.Kind, attempt = row.Attempts }, $"step-started:{step.Id}:{row.Attempts}", cancellationToken);
-                running[step.Id] = RunStepAsync(run, step, row.Attempts, new Dictionary<string, JsonElement>(outputs, StringComparer.Ordinal),
-                    session, cancellationToken);
+                running[step.Id] = RunStepAsync(new StepRun(run, workflow, step, row.Attempts,
+                    new Dictionary<string, JsonElement>(outputs, StringComparer.Ordinal), session, budget, inputs.Select(i => i.Path).ToList()),
+                    cancellationToken);
             }
             if (running.Count == 0)
             {
@@ -120,7 +129,9 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
             return new WorkflowOutcome(true, null);
         }
         var summary = string.Join("; ", failed) + (skipped.Count > 0 ? $". Skipped because of it: {string.Join(", ", skipped)}." : ".");
-        await events.AppendAsync(run.Id, RunEventTypes.RunError, null, new { runId = run.Id, message = summary }, RunEventLog.RunEndedKey, cancellationToken);
+        var code = failed.Any(f => f.Contains(BudgetExhaustedException.Code, StringComparison.Ordinal)) ? BudgetExhaustedException.Code : "step_failed";
+        await events.AppendAsync(run.Id, RunEventTypes.RunError, null, new { runId = run.Id, message = summary, code }, RunEventLog.RunEndedKey,
+            cancellationToken);
         return new WorkflowOutcome(false, summary);
     }
 
@@ -176,52 +187,73 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         while (changed);
     }
 
-    private sealed record StepOutcome(JsonElement? Output, string? Error);
+    /// <summary>One step of a run, as it starts: what it may read and use.</summary>
+    private sealed record StepRun(Run Run, WorkflowDefinition Workflow, WorkflowStep Step, int Attempt,
+        IReadOnlyDictionary<string, JsonElement> Outputs, RunSession Session, RunBudget Budget, IReadOnlyList<string> InputFiles);
 
-    /// <summary>One step in a scope of its own (it runs beside others), with its timeout and retries of transient failures.</summary>
-    private async Task<StepOutcome> RunStepAsync(Run run, WorkflowStep step, int attempt, IReadOnlyDictionary<string, JsonElement> outputs,
-        LazySession session, CancellationToken cancellationToken)
+    /// <summary>
+    /// One step in a scope of its own (it runs beside others), in one of the worker's slots, with its timeout (never past
+    /// the run's time budget) and retries of transient failures.
+    /// </summary>
+    private async Task<StepOutcome> RunStepAsync(StepRun s, CancellationToken cancellationToken)
     {
+        var (run, step) = (s.Run, s.Step);
         using var activity = ActivitySource.StartActivity("workflow.step");
         activity?.SetTag("run.id", run.Id);
         activity?.SetTag("step.id", step.Id);
         activity?.SetTag("step.kind", step.Kind);
+        activity?.SetTag("step.role", step.Role);
         var timeout = TimeSpan.FromSeconds(step.TimeoutSeconds ?? DefaultTimeoutSeconds(step.Kind));
-        for (var retry = 0; ; retry++)
+        await _workerSlots.WaitAsync(cancellationToken);
+        try
         {
-            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            limit.CancelAfter(timeout);
-            try
+            for (var retry = 0; ; retry++)
             {
-                await using var scope = await OwnerScopeAsync(run.OwnerId, limit.Token);
-                scope.ServiceProvider.GetRequiredService<ToolContext>().ProjectId = run.ProjectId;
-                var output = await ExecuteAsync(run, step, attempt, outputs, session, scope.ServiceProvider, (int)timeout.TotalSeconds, limit.Token);
-                return output;
+                using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var left = s.Budget.Deadline is { } deadline ? deadline - DateTimeOffset.UtcNow : TimeSpan.MaxValue;
+                limit.CancelAfter(left < timeout ? TimeSpan.FromTicks(Math.Max(left.Ticks, 1)) : timeout);
+                try
+                {
+                    s.Budget.EnsureLeft();
+                    await using var scope = await OwnerScopeAsync(run.OwnerId, limit.Token);
+                    scope.ServiceProvider.GetRequiredService<ToolContext>().ProjectId = run.ProjectId;
+                    return await ExecuteAsync(s, scope.ServiceProvider, (int)timeout.TotalSeconds, limit.Token);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    return new StepOutcome(null, left < timeout
+                        ? $"{BudgetExhaustedException.Code}: the run's time budget ended while this step ran."
+                        : $"Timed out after {timeout.TotalSeconds:0} s.");
+                }
+                catch (Exception e) when (e is ArgumentException or StepReferenceException or JsonException or SandboxRejectedException
+                                              or BudgetExhaustedException)
+                {
+                    // The step's own fault (arguments, a reference, code the sandbox refuses) or its budget: retrying changes nothing.
+                    return new StepOutcome(null, e.Message);
+                }
+                catch (Exception e) when (IsTransient(e) && retry + 1 < MaxStepAttempts && !cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Step {StepId} of run {RunId} failed transiently; retrying", step.Id, run.Id);
+                    await Task.Delay(TimeSpan.FromSeconds(1 << retry), cancellationToken);
+                }
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
+                {
+                    logger.LogWarning(e, "Step {StepId} of run {RunId} failed", step.Id, run.Id);
+                    return new StepOutcome(null, e.Message);
+                }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-            {
-                return new StepOutcome(null, $"Timed out after {timeout.TotalSeconds:0} s.");
-            }
-            catch (Exception e) when (e is ArgumentException or StepReferenceException or JsonException or SandboxRejectedException)
-            {
-                // The step's own fault (arguments, a reference, code the sandbox refuses): retrying changes nothing.
-                return new StepOutcome(null, e.Message);
-            }
-            catch (Exception e) when (IsTransient(e) && retry + 1 < MaxStepAttempts && !cancellationToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Step {StepId} of run {RunId} failed transiently; retrying", step.Id, run.Id);
-                await Task.Delay(TimeSpan.FromSeconds(1 << retry), cancellationToken);
-            }
-            catch (Exception e) when (!cancellationToken.IsCancellationRequested)
-            {
-                logger.LogWarning(e, "Step {StepId} of run {RunId} failed", step.Id, run.Id);
-                return new StepOutcome(null, e.Message);
-            }
+        }
+        finally
+        {
+            _workerSlots.Release();
         }
     }
 
+    /// <summary>Worth another try: the network, a lost sandbox session, the database, or the model's endpoint saying
+    /// "too many requests" or failing on its side (its client has retried already by then).</summary>
     private static bool IsTransient(Exception e) =>
-        e is HttpRequestException or SandboxSessionLostException or TimeoutException || e is NpgsqlException { IsTransient: true };
+        e is HttpRequestException or SandboxSessionLostException or TimeoutException || e is NpgsqlException { IsTransient: true }
+        || e is System.ClientModel.ClientResultException { Status: 429 or >= 500 };
 
     private static int DefaultTimeoutSeconds(string kind) => kind switch
     {
@@ -230,16 +262,16 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         _ => 60,
     };
 
-    private async Task<StepOutcome> ExecuteAsync(Run run, WorkflowStep step, int attempt, IReadOnlyDictionary<string, JsonElement> outputs,
-        LazySession session, IServiceProvider services, int timeoutSeconds, CancellationToken cancellationToken)
+    private async Task<StepOutcome> ExecuteAsync(StepRun s, IServiceProvider services, int timeoutSeconds, CancellationToken cancellationToken)
     {
+        var (run, step, attempt) = (s.Run, s.Step, s.Attempt);
         var events = services.GetRequiredService<RunEventLog>();
         switch (step.Kind)
         {
             case StepKinds.Tool:
             case StepKinds.Retrieve:
                 var (tool, arguments) = step.Kind == StepKinds.Tool
-                    ? (tools.Find(step.Tool!)!, StepReferences.Resolve(step.Arguments ?? JsonSerializer.SerializeToElement(new { }), outputs))
+                    ? (tools.Find(step.Tool!)!, StepReferences.Resolve(step.Arguments ?? JsonSerializer.SerializeToElement(new { }), s.Outputs))
                     : (tools.Find(KnowledgeTools.SearchKnowledge.Name)!, JsonSerializer.SerializeToElement(new { query = step.Query, k = step.K ?? 5 }));
                 var callId = $"{step.Id}-{attempt}";
                 await events.AppendAsync(run.Id, RunEventTypes.ToolCallStart, step.Id, new { toolCallId = callId, toolCallName = tool.Name },
@@ -255,31 +287,17 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
                 return new StepOutcome(output, null);
 
             case StepKinds.Code:
-                var language = ParseLanguage(step.Language);
-                await events.AppendAsync(run.Id, RunEventTypes.CodeSubmitted, step.Id, new { language, code = step.Code },
-                    $"code:{step.Id}:{attempt}", cancellationToken);
-                var execution = await session.ExecuteAsync(new ExecutionRequest(language, step.Code!, timeoutSeconds), cancellationToken);
-                var cell = JsonSerializer.SerializeToElement(new
-                {
-                    execution.ExitCode, execution.Stdout, execution.Stderr, execution.Value, execution.Table, execution.Error,
-                    files = execution.Files, artifacts = execution.Artifacts.Select(a => new { a.Name, a.MimeType, a.Size, a.Path }), execution.DurationMs,
-                }, JsonSerializerOptions.Web);
-                await events.AppendAsync(run.Id, RunEventTypes.CodeOutput, step.Id, cell, $"code-output:{step.Id}:{attempt}", cancellationToken);
-                // Metered per attempt: an attempt that ran used the sandbox, whatever the code's outcome.
-                var usageKey = $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:sandbox";
-                if (await services.GetRequiredService<UsageRecorder>().RecordAsync(
-                        UsageRecorder.SandboxTime(usageKey, run, step.Id, execution.DurationMs), cancellationToken))
-                {
-                    await events.AppendAsync(run.Id, RunEventTypes.Usage, step.Id,
-                        new { kind = UsageKinds.SandboxSeconds, quantity = execution.DurationMs / 1000m }, usageKey, cancellationToken);
-                }
-                return execution.Succeeded
-                    ? new StepOutcome(cell, null)
-                    : new StepOutcome(cell, execution.Error is { } error ? $"{error.Type}: {error.Message}"
-                        : $"The code ended with exit code {execution.ExitCode} ({execution.Termination?.ToString() ?? "exited"}).");
+                var cell = await CodeCells.ExecuteAsync(run, step.Id,
+                    new CellKeys($"{step.Id}:{attempt}", $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:sandbox"),
+                    new ExecutionRequest(ParseLanguage(step.Language), step.Code!, timeoutSeconds), s.Session, services, cancellationToken);
+                return new StepOutcome(cell.Output, cell.Failure);
 
             case StepKinds.Llm:
-                return await AskLanguageModelAsync(run, step, attempt, outputs, services, cancellationToken);
+                var prompt = StepReferences.Resolve(JsonSerializer.SerializeToElement(step.Prompt), s.Outputs).GetString()!;
+                var agent = services.GetService<RoleAgent>()
+                    ?? throw new InvalidOperationException("No language model is configured (Llm:Endpoint and Llm:Model).");
+                return await agent.RunAsync(
+                    new AgentStep(run, s.Workflow, step, attempt, prompt, s.Outputs, s.Session, s.Budget, s.InputFiles, services), cancellationToken);
 
             default:
                 // The validator refuses other kinds at submission; a stored workflow cannot have one.
@@ -287,43 +305,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         }
     }
 
-    private static readonly string LlmStepInstructions = Prompts.Load("llm-step.v1");
-
-    /// <summary>
-    /// An <c>llm</c> step: the prompt (earlier outputs quoted into it) to the configured model, its answer as the
-    /// step's output and as an AG-UI text message, its tokens metered per attempt.
-    /// </summary>
-    private static async Task<StepOutcome> AskLanguageModelAsync(Run run, WorkflowStep step, int attempt,
-        IReadOnlyDictionary<string, JsonElement> outputs, IServiceProvider services, CancellationToken cancellationToken)
-    {
-        var chat = services.GetService<IChatClient>()
-            ?? throw new InvalidOperationException("No language model is configured (Llm:Endpoint and Llm:Model).");
-        var events = services.GetRequiredService<RunEventLog>();
-        var prompt = StepReferences.Resolve(JsonSerializer.SerializeToElement(step.Prompt), outputs).GetString()!;
-        var response = await chat.GetResponseAsync(
-            [new ChatMessage(ChatRole.System, LlmStepInstructions), new ChatMessage(ChatRole.User, prompt)], cancellationToken: cancellationToken);
-
-        var messageId = $"{step.Id}-{attempt}";
-        await events.AppendAsync(run.Id, RunEventTypes.TextMessageStart, step.Id, new { messageId, role = "assistant" },
-            $"text-start:{messageId}", cancellationToken);
-        await events.AppendAsync(run.Id, RunEventTypes.TextMessageContent, step.Id, new { messageId, delta = response.Text },
-            $"text-content:{messageId}", cancellationToken);
-        await events.AppendAsync(run.Id, RunEventTypes.TextMessageEnd, step.Id, new { messageId }, $"text-end:{messageId}", cancellationToken);
-
-        var keyPrefix = $"run:{run.Id}:step:{step.Id}:attempt:{attempt}:call:1:";
-        foreach (var (kind, tokens) in await services.GetRequiredService<UsageRecorder>()
-                     .RecordTokensAsync(keyPrefix, run, step.Id, response.Usage, response.ModelId, cancellationToken))
-        {
-            await events.AppendAsync(run.Id, RunEventTypes.Usage, step.Id, new { kind, quantity = tokens, model = response.ModelId },
-                keyPrefix + kind, cancellationToken);
-        }
-        return new StepOutcome(JsonSerializer.SerializeToElement(new
-        {
-            text = response.Text,
-            model = response.ModelId,
-            usage = new { input = response.Usage?.InputTokenCount, output = response.Usage?.OutputTokenCount },
-        }, JsonSerializerOptions.Web), null);
-    }
+    public void Dispose() => _workerSlots.Dispose();
 
     private static SandboxLanguage ParseLanguage(string? language) =>
         language is null ? SandboxLanguage.Python : Enum.Parse<SandboxLanguage>(language, ignoreCase: true);
@@ -337,45 +319,5 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         var scope = scopes.CreateTenantScope(ownerId);
         await scope.ServiceProvider.GetRequiredService<BioDbContext>().Database.OpenConnectionAsync(cancellationToken);
         return scope;
-    }
-
-    /// <summary>
-    /// The run's sandbox session, opened when the first code step needs it and shared by all of them: variables and
-    /// files carry from one code step to the next. A session runs one cell at a time, so code steps take turns.
-    /// </summary>
-    private sealed class LazySession(SandboxClient sandbox, Guid ownerId, IReadOnlyList<ExecutionRequest> replay) : IAsyncDisposable
-    {
-        private readonly SemaphoreSlim _gate = new(1, 1);
-        private ReplayableSession? _session;
-
-        public async Task<ExecutionResult> ExecuteAsync(ExecutionRequest request, CancellationToken cancellationToken)
-        {
-            await _gate.WaitAsync(cancellationToken);
-            try
-            {
-                if (_session is null)
-                {
-                    _session = await sandbox.OpenSessionAsync(new CreateSessionRequest(Tenant: ownerId.ToString()), cancellationToken);
-                    foreach (var earlier in replay)
-                    {
-                        await _session.ExecuteAsync(earlier, cancellationToken);
-                    }
-                }
-                return await _session.ExecuteAsync(request, cancellationToken);
-            }
-            finally
-            {
-                _gate.Release();
-            }
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (_session is not null)
-            {
-                await _session.DisposeAsync();
-            }
-            _gate.Dispose();
-        }
     }
 }

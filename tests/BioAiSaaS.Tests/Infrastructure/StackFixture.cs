@@ -42,6 +42,9 @@ public class StackFixture : IAsyncLifetime
     {
     }
 
+    public const string ReviewerModel = "scripted-reviewer";
+    public const string LargeModel = "scripted-large";
+
     /// <summary>Whether the stack's services get the scripted language model (<see cref="LanguageModel"/>).</summary>
     protected virtual bool WithLanguageModel => true;
 
@@ -58,7 +61,9 @@ public class StackFixture : IAsyncLifetime
                 $"--WeChat:AuthorizeUrl={WeChat.BaseUrl}connect/qrconnect", $"--WeChat:ApiBaseUrl={WeChat.BaseUrl}",
                 $"--WeChat:CompletionUrl={ConsoleUrl}/auth/wechat",
                 .. (WithLanguageModel
-                    ? (string[])[$"--Llm:Endpoint={LanguageModel.BaseAddress}v1", $"--Llm:Model={FakeChatCompletions.Model}", $"--Llm:ApiKey={FakeChatCompletions.ApiKey}"]
+                    ? (string[])[$"--Llm:Endpoint={LanguageModel.BaseAddress}v1", $"--Llm:Model={FakeChatCompletions.Model}", $"--Llm:ApiKey={FakeChatCompletions.ApiKey}",
+                        // A model of the reviewer's own, and one more a run may choose for a role.
+                        $"--Agents:Roles:reviewer:Model={ReviewerModel}", $"--Llm:AllowedModels:0={LargeModel}"]
                     : []),
                 $"--Accounts:ConsoleUrl={ConsoleUrl}", $"--Accounts:AdminEmails:0={AdminEmail}",
                 // Every test comes from 127.0.0.1: per-address limits are raised, except password reset's,

@@ -131,7 +131,7 @@ public sealed class WorkflowRunTests(StackFixture stack)
         Assert.Equal(FakeChatCompletions.Model, request.Body.GetProperty("model").GetString());
         Assert.StartsWith("You are a careful biomedical research assistant", request.Body.GetProperty("messages")[0].GetProperty("content").GetString(), StringComparison.Ordinal);
         var events = await api.ReadToEndAsync($"/api/runs/{run.Id}/events");
-        Assert.Equal(expected, events.Single(e => e.Type == RunEventTypes.TextMessageContent).Data.GetProperty("delta").GetString());
+        Assert.Equal(expected, string.Concat(events.Where(e => e.Type == RunEventTypes.TextMessageContent).Select(e => e.Data.GetProperty("delta").GetString())));
         await using var db = stack.CreateDbContext();
         var tokens = await db.UsageEvents.Where(u => u.RunId == run.Id).ToDictionaryAsync(u => u.Kind, Ct);
         Assert.Equal(FakeChatCompletions.Model, tokens[UsageKinds.LlmInputTokens].Model);
@@ -145,7 +145,7 @@ public sealed class WorkflowRunTests(StackFixture stack)
 
         var tools = await api.GetFromJsonAsync<List<JsonElement>>("/api/tools", Ct);
 
-        Assert.Equal(16, tools!.Count); // 15 for biology, and search_knowledge
+        Assert.Equal(18, tools!.Count); // 15 for biology, search_knowledge, list_documents and read_document
         var reverse = tools.Single(t => t.GetProperty("name").GetString() == "reverse_complement");
         Assert.Equal("sequence", reverse.GetProperty("category").GetString());
         Assert.Equal(["sequence"], reverse.GetProperty("parameters").GetProperty("required").EnumerateArray().Select(e => e.GetString()));
