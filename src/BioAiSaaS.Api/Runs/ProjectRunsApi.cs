@@ -24,7 +24,8 @@ namespace BioAiSaaS.Api.Runs;
 /// <param name="Task">A research task in natural language.</param>
 /// <param name="Models">A model per role (planner, researcher, analyst, reviewer, reporter), from the deployment's allowed models.</param>
 /// <param name="Budget">Limits the run stops at (<c>budget_exhausted</c>): tokens over all model calls, and wall-clock seconds.</param>
-/// <param name="Inputs">Ids of the project's documents to give the run as files (<c>inputs/&lt;title&gt;</c> in its sandbox).</param>
+/// <param name="Inputs">Ids of the project's documents, or of its earlier runs' artifacts, to give the run as files
+/// (<c>inputs/&lt;name&gt;</c> in its sandbox).</param>
 /// <param name="Review">Whether the reviewer checks the role steps (default: the deployment's <c>Agents:Review</c>).</param>
 public sealed record ProjectRunSubmission(WorkflowDefinition? Workflow, string? Task, Dictionary<string, string>? Models = null,
     RunBudgetRequest? Budget = null, List<Guid>? Inputs = null, bool? Review = null);

@@ -55,11 +55,15 @@ public static class RunSettingsValidator
             else
             {
                 var known = await db.KnowledgeDocuments.AsNoTracking().Where(d => inputs.Contains(d.Id) && d.ProjectId == projectId)
-                    .Select(d => d.Id).ToListAsync(cancellationToken);
+                    .Select(d => d.Id)
+                    .Concat(db.RunArtifacts.AsNoTracking()
+                        .Where(a => inputs.Contains(a.Id) && db.Runs.Any(r => r.Id == a.RunId && r.ProjectId == projectId))
+                        .Select(a => a.Id))
+                    .ToListAsync(cancellationToken);
                 var missing = inputs.Except(known).ToList();
                 if (missing.Count > 0)
                 {
-                    errors["inputs"] = [$"The project has no document {string.Join(", ", missing)}."];
+                    errors["inputs"] = [$"The project has no document or run artifact {string.Join(", ", missing)}."];
                 }
             }
         }

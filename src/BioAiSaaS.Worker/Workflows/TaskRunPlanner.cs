@@ -37,7 +37,7 @@ public sealed class TaskRunPlanner(IServiceScopeFactory scopes, ToolRegistry too
         var context = await HistoryAsync(db, run, cancellationToken);
         if (await InputFiles.ListAsync(run, db, cancellationToken) is { Count: > 0 } inputs)
         {
-            context = (context is null ? "" : context + "\n") + "Input files (in the analyst's sandbox): "
+            context = (context is null ? "" : context + "\n") + "Files in the analyst's sandbox (earlier/<run id>/ holds earlier runs' artifacts): "
                 + string.Join(", ", inputs.Select(i => i.Path)) + "\n";
         }
         var plan = await new TaskPlanner(chat, tools).PlanAsync(run.Task!, context, cancellationToken);
