@@ -197,6 +197,78 @@ public sealed class AgentRoleTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task A_task_is_planned_into_role_steps_and_a_follow_up_task_finds_the_earlier_runs_artifacts()
+    {
+        var (api, project) = await ProjectAsync();
+        var marker = Guid.NewGuid().ToString("N");
+        string Plan(string m) => $$"""
+            {"steps": [
+              {"id": "lookup", "kind": "retrieve", "query": "restriction enzyme recognition site", "k": 2},
+              {"id": "calc", "kind": "llm", "role": "analyst", "prompt": "[{{m}}-calc] Count the sites."},
+              {"id": "answer", "kind": "llm", "role": "reporter", "prompt": "[{{m}}-answer] Report.", "dependsOn": ["lookup", "calc"]}
+            ]}
+            """;
+        stack.LanguageModel.Script(marker, _ => ScriptedReply.Say(Plan(marker)));
+        stack.LanguageModel.Script(marker + "-calc", r => r.ToolResults == 0
+            ? ScriptedReply.Call("run_python", new { code = "open('counts.csv', 'w').write('enzyme,sites\\nEcoRI,2\\n')" })
+            : ScriptedReply.Say("Wrote counts.csv."));
+        stack.LanguageModel.Script(marker + "-answer", _ => ScriptedReply.Say("EcoRI cuts twice [1]."));
+
+        var first = await SubmitAsync(api, project, new { task = $"[{marker}] Where does EcoRI cut?", review = false });
+        var (done, _) = await api.WaitForFinishAsync(first.Id);
+
+        Assert.Equal(RunStatus.Succeeded, done.Status);
+        Assert.Equal(RunKind.Task, done.Kind);
+        Assert.Equal("EcoRI cuts twice [1].", done.Answer);
+        Assert.Equal(2, done.Citations!.Value.GetArrayLength()); // the retrieve step's passages, numbered for the answer
+        Assert.Equal("counts.csv", Assert.Single(done.Artifacts!).Name);
+
+        // The follow-up's planner is told what the first run produced, and its analyst finds the file in its sandbox.
+        // Longer than the first marker, which the follow-up's planner also sees (in the project's history): the longest match wins.
+        var next = "follow-up-" + Guid.NewGuid().ToString("N");
+        stack.LanguageModel.Script(next, _ => ScriptedReply.Say(Plan(next)));
+        string? seen = null;
+        stack.LanguageModel.Script(next + "-calc", r =>
+        {
+            if (r.ToolResults > 0)
+            {
+                seen = r.LastToolResult;
+                return ScriptedReply.Say("Read it.");
+            }
+            var path = System.Text.RegularExpressions.Regex.Match(r.Messages[1].GetProperty("content").GetString()!, @"earlier/[0-9a-f]{32}/counts\.csv").Value;
+            return ScriptedReply.Call("run_python", new { code = $"open('{path}').read()" });
+        });
+        stack.LanguageModel.Script(next + "-answer", _ => ScriptedReply.Say("Still two."));
+        var second = await SubmitAsync(api, project, new { task = $"[{next}] Check the earlier count.", review = false });
+        var (followed, _) = await api.WaitForFinishAsync(second.Id);
+
+        Assert.Equal(RunStatus.Succeeded, followed.Status);
+        var planning = stack.LanguageModel.RequestsFor(next).First().GetProperty("messages")[1].GetProperty("content").GetString()!;
+        Assert.Contains($"Run {first.Id} (succeeded): [{marker}] Where does EcoRI cut? → EcoRI cuts twice [1].", planning, StringComparison.Ordinal);
+        Assert.Contains($"earlier/{first.Id:N}/counts.csv", planning, StringComparison.Ordinal);
+        var trail = string.Join("\n", (await api.ReadToEndAsync($"/api/runs/{second.Id}/events")).Select(e => $"{e.Type} {e.Data}"));
+        Assert.True(seen?.Contains("EcoRI,2", StringComparison.Ordinal), trail);
+    }
+
+    [Fact]
+    public async Task A_model_endpoint_failing_with_503_is_retried_and_the_step_succeeds()
+    {
+        var (api, project) = await ProjectAsync();
+        var marker = Guid.NewGuid().ToString("N");
+        stack.LanguageModel.Script(marker, r => r.Call == 1 ? new ScriptedReply(Status: 503) : ScriptedReply.Say("Recovered."));
+
+        var run = await SubmitAsync(api, project, new
+        {
+            workflow = new { steps = new object[] { new { id = "ask", kind = "llm", prompt = $"[{marker}] Say something." } } },
+        });
+        var (finished, _) = await api.WaitForFinishAsync(run.Id);
+
+        Assert.Equal(RunStatus.Succeeded, finished.Status);
+        Assert.Equal("Recovered.", finished.Steps!.Single().Output!.Value.GetProperty("text").GetString());
+        Assert.Equal(2, stack.LanguageModel.RequestsFor(marker).Count);
+    }
+
+    [Fact]
     public async Task A_run_that_spends_its_token_budget_stops_with_budget_exhausted()
     {
         var (api, project) = await ProjectAsync();
