@@ -27,6 +27,16 @@ public sealed class LanguageModelOptions : IValidatableObject
 
     public bool IsConfigured => Endpoint is not null && !string.IsNullOrWhiteSpace(Model);
 
+    /// <summary>
+    /// Whether identical requests (same messages, options and tenant) are answered from Redis instead of the model.
+    /// Off by default: it suits deterministic settings (temperature 0) and repeated analyses; cached answers are not
+    /// billed as tokens.
+    /// </summary>
+    public bool CacheResponses { get; set; }
+
+    [System.ComponentModel.DataAnnotations.Range(typeof(TimeSpan), "00:01:00", "30.00:00:00")]
+    public TimeSpan CacheLifetime { get; set; } = TimeSpan.FromDays(1);
+
     /// <summary>Models besides <see cref="Model"/> and the roles' that a run may choose for a role.</summary>
     public List<string> AllowedModels { get; set; } = [];
 
@@ -78,8 +88,14 @@ public sealed class LanguageModels(IOptions<LanguageModelOptions> options, IOpti
 
     public IChatClient For(string? model) => _clients.GetOrAdd(model ?? DefaultModel, Build);
 
-    private IChatClient Build(string model) =>
-        new OpenAIClient(new ApiKeyCredential(options.Value.ApiKey ?? "unused"), new OpenAIClientOptions { Endpoint = options.Value.Endpoint })
+    /// <summary>Whether responses are cached, so a conversation must tell real calls from cached ones (<see cref="CacheProbe"/>).</summary>
+    public bool CachesResponses => options.Value.CacheResponses;
+
+    // Outermost first: function invocation loops over model calls; each call may be answered by the cache; only calls
+    // that get past it are counted, traced and logged.
+    private IChatClient Build(string model)
+    {
+        var pipeline = new OpenAIClient(new ApiKeyCredential(options.Value.ApiKey ?? "unused"), new OpenAIClientOptions { Endpoint = options.Value.Endpoint })
             .GetChatClient(model)
             .AsIChatClient()
             .AsBuilder()
@@ -88,10 +104,17 @@ public sealed class LanguageModels(IOptions<LanguageModelOptions> options, IOpti
                 invocation.MaximumIterationsPerRequest = 12;
                 // Our tools' errors (a bad argument, an unknown document) are for the model to read and correct.
                 invocation.IncludeDetailedErrors = true;
-            })
+            });
+        if (options.Value.CacheResponses)
+        {
+            var store = new RedisResponseStore(services.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>(), options.Value.CacheLifetime);
+            pipeline = pipeline.Use(inner => new TenantResponseCache(inner, store)).Use(inner => new RealCallCounter(inner));
+        }
+        return pipeline
             .UseOpenTelemetry(sourceName: LanguageModelExtensions.TelemetrySourceName, configure: telemetry => telemetry.EnableSensitiveData = false)
             .UseLogging()
             .Build(services);
+    }
 }
 
 /// <summary>Instructions kept as versioned files (<c>Agents/Prompts/*.md</c>, embedded), not as literals in code.</summary>

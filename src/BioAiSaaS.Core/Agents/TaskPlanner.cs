@@ -7,7 +7,10 @@ using Microsoft.Extensions.AI;
 namespace BioAiSaaS.Core.Agents;
 
 /// <summary>What planning produced: a valid workflow, or why there is none; and the model's token use per call.</summary>
-public sealed record TaskPlan(WorkflowDefinition? Workflow, string? Failure, IReadOnlyList<UsageDetails> Usage, string? Model);
+public sealed record TaskPlan(WorkflowDefinition? Workflow, string? Failure, IReadOnlyList<PlannerCall> Usage, string? Model);
+
+/// <summary>One planning call's tokens; <see cref="Cached"/> when the response cache answered it (nothing to bill).</summary>
+public sealed record PlannerCall(UsageDetails Usage, bool Cached);
 
 /// <summary>
 /// The planner role: the task and the available tools (their names, descriptions and parameter schemas) to the
@@ -22,8 +25,9 @@ public sealed class TaskPlanner(IChatClient chat, ToolRegistry tools)
 
     /// <param name="task">The researcher's task.</param>
     /// <param name="projectContext">What the project offers: its earlier runs, the run's input files.</param>
+    /// <param name="cache">With the response cache on, tells cached answers from real calls.</param>
     /// <param name="cancellationToken">Stops planning.</param>
-    public async Task<TaskPlan> PlanAsync(string task, string? projectContext, CancellationToken cancellationToken)
+    public async Task<TaskPlan> PlanAsync(string task, string? projectContext, CacheProbe? cache, CancellationToken cancellationToken)
     {
         var system = new StringBuilder(Instructions);
         foreach (var tool in tools.All.OrderBy(t => t.Name, StringComparer.Ordinal))
@@ -36,14 +40,15 @@ public sealed class TaskPlanner(IChatClient chat, ToolRegistry tools)
             new(ChatRole.System, system.ToString()),
             new(ChatRole.User, projectContext is null ? task : $"{task}\n\n{projectContext}"),
         ];
-        var usage = new List<UsageDetails>();
+        var usage = new List<PlannerCall>();
         string failure = "";
         string? model = null;
         for (var attempt = 1; attempt <= Attempts; attempt++)
         {
+            var realCalls = cache?.RealCalls;
             var response = await chat.GetResponseAsync(messages, new ChatOptions { ResponseFormat = ChatResponseFormat.Json },
                 cancellationToken);
-            usage.Add(response.Usage ?? new UsageDetails());
+            usage.Add(new PlannerCall(response.Usage ?? new UsageDetails(), realCalls is not null && cache!.RealCalls == realCalls));
             model ??= response.ModelId;
             var (workflow, errors) = Read(response.Text);
             if (workflow is not null && errors.Count == 0)

@@ -31,6 +31,8 @@ public static class UsageKinds
     public const string LlmInputTokens = "llm_input_tokens";
     public const string LlmOutputTokens = "llm_output_tokens";
     public const string LlmCachedTokens = "llm_cached_tokens";
+    /// <summary>Tokens of a response served from our own response cache: no model was called, nothing is billed.</summary>
+    public const string LlmCacheHitTokens = "llm_cache_hit_tokens";
 }
 
 /// <summary>Writes usage idempotently: a second write with the same key changes nothing.</summary>

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text;
+using BioAiSaaS.Core.Agents;
 using BioAiSaaS.Core.Runs;
 using Microsoft.Extensions.AI;
 
@@ -11,9 +12,12 @@ namespace BioAiSaaS.Worker.Agents;
 /// log is not one row per token), and every model call's tokens are metered under a permanent key and charged to the
 /// step's and the run's budgets. Tool calls are the functions' own to report (<see cref="ObservedFunction"/>).
 /// </summary>
+/// With the response cache on, a call answered from the cache (no new real call on <paramref name="cache"/>) is recorded
+/// as <c>llm_cache_hit_tokens</c>: it cost nothing, so it is neither billed nor charged to a budget.
 public sealed class AgentTranscript(Run run, string stepId, string conversationId, string usagePrefix, RunEventLog events,
-    UsageRecorder usage, RunBudget budget, int maxTokens)
+    UsageRecorder usage, RunBudget budget, int maxTokens, CacheProbe? cache)
 {
+    private int _realCallsMetered;
     private static readonly TimeSpan FlushEvery = TimeSpan.FromMilliseconds(100);
     private const int FlushAtCharacters = 512;
 
@@ -78,13 +82,25 @@ public sealed class AgentTranscript(Run run, string stepId, string conversationI
         }
         Model ??= model;
         var keyPrefix = $"{usagePrefix}call:{++_calls}:";
+        var input = details.InputTokenCount ?? 0;
+        var output = details.OutputTokenCount ?? 0;
+        if (cache is not null && cache.RealCalls == _realCallsMetered)
+        {
+            var key = keyPrefix + UsageKinds.LlmCacheHitTokens;
+            if (await usage.RecordAsync(UsageRecorder.Tokens(key, run, stepId, UsageKinds.LlmCacheHitTokens, input + output, model ?? Model),
+                    cancellationToken))
+            {
+                await events.AppendAsync(run.Id, RunEventTypes.Usage, stepId,
+                    new { kind = UsageKinds.LlmCacheHitTokens, quantity = input + output, model = model ?? Model }, key, cancellationToken);
+            }
+            return;
+        }
+        _realCallsMetered = cache?.RealCalls ?? 0;
         foreach (var (kind, tokens) in await usage.RecordTokensAsync(keyPrefix, run, stepId, details, model ?? Model, cancellationToken))
         {
             await events.AppendAsync(run.Id, RunEventTypes.Usage, stepId, new { kind, quantity = tokens, model = model ?? Model },
                 keyPrefix + kind, cancellationToken);
         }
-        var input = details.InputTokenCount ?? 0;
-        var output = details.OutputTokenCount ?? 0;
         InputTokens += input;
         OutputTokens += output;
         budget.Charge(input + output);

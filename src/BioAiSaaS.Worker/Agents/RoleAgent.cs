@@ -87,7 +87,7 @@ public sealed class RoleAgent(LanguageModels models, ToolRegistry tools, IOption
     {
         s.Budget.EnsureLeft();
         var model = role is null ? models.DefaultModel : models.ModelFor(role, RunSettings.Of(s.Run).Models);
-        var transcript = Transcript(s, $"pass:{pass}", role is null ? int.MaxValue : options.Value.MaxTokensFor(role));
+        var transcript = Transcript(s, $"pass:{pass}", role is null ? int.MaxValue : options.Value.MaxTokensFor(role), Probe(s));
         var chat = models.For(model);
         var chatOptions = functions.Count == 0 ? null : new ChatOptions { Tools = functions, ToolMode = ChatToolMode.Auto };
         await transcript.ConsumeAsync(chat.GetStreamingResponseAsync(
@@ -96,10 +96,13 @@ public sealed class RoleAgent(LanguageModels models, ToolRegistry tools, IOption
         return transcript;
     }
 
-    private static AgentTranscript Transcript(AgentStep s, string conversation, int maxTokens) => new(s.Run, s.Step.Id,
+    private static AgentTranscript Transcript(AgentStep s, string conversation, int maxTokens, CacheProbe? cache) => new(s.Run, s.Step.Id,
         $"{s.Step.Id}-{s.Attempt}-{conversation.Replace(':', '-')}",
         $"run:{s.Run.Id}:step:{s.Step.Id}:attempt:{s.Attempt}:{conversation}:",
-        s.Services.GetRequiredService<RunEventLog>(), s.Services.GetRequiredService<UsageRecorder>(), s.Budget, maxTokens);
+        s.Services.GetRequiredService<RunEventLog>(), s.Services.GetRequiredService<UsageRecorder>(), s.Budget, maxTokens, cache);
+
+    /// <summary>With the response cache on, the conversation that starts here counts its real calls (as the run's owner).</summary>
+    private CacheProbe? Probe(AgentStep s) => models.CachesResponses ? CacheProbe.Begin(s.Run.OwnerId) : null;
 
     /// <summary>The role's tools: the researcher reads (knowledge search, the project's documents); the analyst runs
     /// code and the biology tools; the reporter writes from what it is given.</summary>
@@ -169,7 +172,7 @@ public sealed class RoleAgent(LanguageModels models, ToolRegistry tools, IOption
     private async Task<Review> ReviewAsync(AgentStep s, string result, CancellationToken cancellationToken)
     {
         s.Budget.EnsureLeft();
-        var transcript = Transcript(s, "review", options.Value.MaxTokensFor(AgentRoles.Reviewer));
+        var transcript = Transcript(s, "review", options.Value.MaxTokensFor(AgentRoles.Reviewer), Probe(s));
         var model = models.ModelFor(AgentRoles.Reviewer, RunSettings.Of(s.Run).Models);
         var question = $"Research task:\n{s.Run.Task ?? "(an explicit workflow)"}\n\nThe step's instruction ({s.Step.Role}):\n{s.Prompt}\n\n"
             + $"The step's result:\n{result}";

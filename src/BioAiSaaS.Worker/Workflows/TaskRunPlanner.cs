@@ -40,12 +40,20 @@ public sealed class TaskRunPlanner(IServiceScopeFactory scopes, ToolRegistry too
             context = (context is null ? "" : context + "\n") + "Files in the analyst's sandbox (earlier/<run id>/ holds earlier runs' artifacts): "
                 + string.Join(", ", inputs.Select(i => i.Path)) + "\n";
         }
-        var plan = await new TaskPlanner(chat, tools).PlanAsync(run.Task!, context, cancellationToken);
+        var plan = await new TaskPlanner(chat, tools).PlanAsync(run.Task!, context,
+            models.CachesResponses ? CacheProbe.Begin(run.OwnerId) : null, cancellationToken);
         var usage = scope.ServiceProvider.GetRequiredService<UsageRecorder>();
         for (var call = 0; call < plan.Usage.Count; call++)
         {
-            await usage.RecordTokensAsync($"run:{run.Id}:plan:attempt:{claim.Attempt}:call:{call + 1}:", run, null, plan.Usage[call],
-                plan.Model, cancellationToken);
+            var (details, cached) = plan.Usage[call];
+            var keyPrefix = $"run:{run.Id}:plan:attempt:{claim.Attempt}:call:{call + 1}:";
+            if (cached)
+            {
+                await usage.RecordAsync(UsageRecorder.Tokens(keyPrefix + UsageKinds.LlmCacheHitTokens, run, null, UsageKinds.LlmCacheHitTokens,
+                    (details.InputTokenCount ?? 0) + (details.OutputTokenCount ?? 0), plan.Model), cancellationToken);
+                continue;
+            }
+            await usage.RecordTokensAsync(keyPrefix, run, null, details, plan.Model, cancellationToken);
         }
         if (plan.Workflow is null)
         {

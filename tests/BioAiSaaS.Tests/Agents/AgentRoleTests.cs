@@ -251,6 +251,32 @@ public sealed class AgentRoleTests(StackFixture stack)
     }
 
     [Fact]
+    public async Task An_identical_request_of_the_same_tenant_is_answered_from_the_cache_and_not_billed_as_tokens()
+    {
+        var (api, project) = await ProjectAsync();
+        var marker = Guid.NewGuid().ToString("N");
+        object Workflow() => new { workflow = new { steps = new object[] { new { id = "ask", kind = "llm", prompt = $"[{marker}] Define an ORF." } } } };
+
+        var first = await SubmitAsync(api, project, Workflow());
+        var (answered, _) = await api.WaitForFinishAsync(first.Id);
+        var second = await SubmitAsync(api, project, Workflow());
+        var (cached, _) = await api.WaitForFinishAsync(second.Id);
+
+        Assert.Equal(RunStatus.Succeeded, cached.Status);
+        Assert.Equal(answered.Steps!.Single().Output!.Value.GetProperty("text").GetString(), cached.Steps!.Single().Output!.Value.GetProperty("text").GetString());
+        Assert.Single(stack.LanguageModel.RequestsFor(marker)); // the model was asked once
+        Assert.True(answered.Usage!.ContainsKey(UsageKinds.LlmInputTokens));
+        Assert.False(cached.Usage!.ContainsKey(UsageKinds.LlmInputTokens));
+        Assert.Equal(answered.Usage[UsageKinds.LlmInputTokens] + answered.Usage[UsageKinds.LlmOutputTokens], cached.Usage[UsageKinds.LlmCacheHitTokens]);
+
+        // Another tenant asking the very same gets its own answer from the model: cached answers are per tenant.
+        var (otherApi, otherProject) = await ProjectAsync();
+        var other = await SubmitAsync(otherApi, otherProject, Workflow());
+        Assert.Equal(RunStatus.Succeeded, (await otherApi.WaitForFinishAsync(other.Id)).Run.Status);
+        Assert.Equal(2, stack.LanguageModel.RequestsFor(marker).Count);
+    }
+
+    [Fact]
     public async Task A_model_endpoint_failing_with_503_is_retried_and_the_step_succeeds()
     {
         var (api, project) = await ProjectAsync();

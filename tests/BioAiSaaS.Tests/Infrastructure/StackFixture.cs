@@ -63,7 +63,9 @@ public class StackFixture : IAsyncLifetime
                 .. (WithLanguageModel
                     ? (string[])[$"--Llm:Endpoint={LanguageModel.BaseAddress}v1", $"--Llm:Model={FakeChatCompletions.Model}", $"--Llm:ApiKey={FakeChatCompletions.ApiKey}",
                         // A model of the reviewer's own, and one more a run may choose for a role.
-                        $"--Agents:Roles:reviewer:Model={ReviewerModel}", $"--Llm:AllowedModels:0={LargeModel}"]
+                        $"--Agents:Roles:reviewer:Model={ReviewerModel}", $"--Llm:AllowedModels:0={LargeModel}",
+                        // Identical requests of one tenant are answered from Redis (every test's prompts carry a marker of its own).
+                        "--Llm:CacheResponses=true"]
                     : []),
                 $"--Accounts:ConsoleUrl={ConsoleUrl}", $"--Accounts:AdminEmails:0={AdminEmail}",
                 // Every test comes from 127.0.0.1: per-address limits are raised, except password reset's,
