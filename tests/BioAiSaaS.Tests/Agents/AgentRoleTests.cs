@@ -381,19 +381,7 @@ public sealed class AgentRoleTests(StackFixture stack)
 
     private static string[] Strings(params string[] items) => items;
 
-    private async Task<(HttpClient Api, Guid Project)> ProjectAsync()
-    {
-        var user = await AccountsClient.CreateVerifiedUserAsync(stack, "agent");
-        var api = stack.CreateApiClient(accessToken: user.Tokens.AccessToken);
-        var response = await api.PostAsJsonAsync("/api/projects", new { name = "agents" }, Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (api, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
-    }
+    private Task<(HttpClient Api, Guid Project)> ProjectAsync() => stack.UserWithProjectAsync("agent");
 
-    private static async Task<RunResponse> SubmitAsync(HttpClient api, Guid project, object body)
-    {
-        var response = await api.PostAsJsonAsync($"/api/projects/{project}/runs", body, Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
-        return (await response.Content.ReadFromJsonAsync<RunResponse>(Ct))!;
-    }
+    private static Task<RunResponse> SubmitAsync(HttpClient api, Guid project, object body) => api.SubmitProjectRunAsync(project, body);
 }

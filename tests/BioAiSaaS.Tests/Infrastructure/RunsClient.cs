@@ -18,6 +18,25 @@ public static class RunsClient
         return (response, run!);
     }
 
+    /// <summary>A new verified user with a project of their own: an API client acting as them, and the project's id.</summary>
+    public static async Task<(HttpClient Api, Guid Project)> UserWithProjectAsync(this StackFixture stack, string name)
+    {
+        var user = await AccountsClient.CreateVerifiedUserAsync(stack, name);
+        var api = stack.CreateApiClient(accessToken: user.Tokens.AccessToken);
+        var response = await api.PostAsJsonAsync("/api/projects", new { name }, TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        var project = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>(TestContext.Current.CancellationToken);
+        return (api, project.GetProperty("id").GetGuid());
+    }
+
+    /// <summary>Submits a project run (<c>{"workflow": …}</c> or <c>{"task": …}</c> and choices) that must be accepted.</summary>
+    public static async Task<RunResponse> SubmitProjectRunAsync(this HttpClient api, Guid project, object body)
+    {
+        var response = await api.PostAsJsonAsync($"/api/projects/{project}/runs", body, TestContext.Current.CancellationToken);
+        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken));
+        return (await response.Content.ReadFromJsonAsync<RunResponse>(TestContext.Current.CancellationToken))!;
+    }
+
     public static async Task<RunResponse> GetRunAsync(this HttpClient api, Guid id)
     {
         var run = await api.GetFromJsonAsync<RunResponse>($"/api/runs/{id}", TestContext.Current.CancellationToken);

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Json;
-using System.Text.Json;
 using BioAiSaaS.Api.Runs;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Tests.Infrastructure;
@@ -70,12 +69,5 @@ public sealed class OfflinePlannerTests(RecoveryStackFixture stack)
         Assert.Empty(runs!);
     }
 
-    private async Task<(HttpClient Api, Guid Project)> ProjectAsync()
-    {
-        var user = await AccountsClient.CreateVerifiedUserAsync(stack, "plan");
-        var api = stack.CreateApiClient(accessToken: user.Tokens.AccessToken);
-        var response = await api.PostAsJsonAsync("/api/projects", new { name = "offline" }, Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (api, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
-    }
+    private Task<(HttpClient Api, Guid Project)> ProjectAsync() => stack.UserWithProjectAsync("plan");
 }

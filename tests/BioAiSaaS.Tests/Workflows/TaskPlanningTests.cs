@@ -1,6 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
-using System.Text.Json;
 using BioAiSaaS.Api.Runs;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Tests.Infrastructure;
@@ -106,19 +103,7 @@ public sealed class TaskPlanningTests(StackFixture stack)
         Assert.Contains("Report the protein MAIEF", context, StringComparison.Ordinal); // the earlier answer
     }
 
-    private async Task<(HttpClient Api, Guid Project)> ProjectAsync()
-    {
-        var user = await AccountsClient.CreateVerifiedUserAsync(stack, "task");
-        var api = stack.CreateApiClient(accessToken: user.Tokens.AccessToken);
-        var response = await api.PostAsJsonAsync("/api/projects", new { name = "tasks" }, Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (api, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
-    }
+    private Task<(HttpClient Api, Guid Project)> ProjectAsync() => stack.UserWithProjectAsync("task");
 
-    private static async Task<RunResponse> SubmitTaskAsync(HttpClient api, Guid project, string task)
-    {
-        var response = await api.PostAsJsonAsync($"/api/projects/{project}/runs", new { task }, Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
-        return (await response.Content.ReadFromJsonAsync<RunResponse>(Ct))!;
-    }
+    private static Task<RunResponse> SubmitTaskAsync(HttpClient api, Guid project, string task) => api.SubmitProjectRunAsync(project, new { task });
 }

@@ -354,21 +354,9 @@ public sealed class WorkflowRunTests(StackFixture stack)
 
     private static string[] Strings(params string[] items) => items;
 
-    private async Task<(HttpClient Api, Guid Project)> ProjectAsync()
-    {
-        var user = await AccountsClient.CreateVerifiedUserAsync(stack, "wf");
-        var api = stack.CreateApiClient(accessToken: user.Tokens.AccessToken);
-        var response = await api.PostAsJsonAsync("/api/projects", new { name = "workflows" }, Ct);
-        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
-        return (api, (await response.Content.ReadFromJsonAsync<JsonElement>(Ct)).GetProperty("id").GetGuid());
-    }
+    private Task<(HttpClient Api, Guid Project)> ProjectAsync() => stack.UserWithProjectAsync("wf");
 
-    private static async Task<RunResponse> SubmitAsync(HttpClient api, Guid project, object workflow)
-    {
-        var response = await api.PostAsJsonAsync($"/api/projects/{project}/runs", new { workflow }, Ct);
-        Assert.True(response.StatusCode == HttpStatusCode.Accepted, await response.Content.ReadAsStringAsync(Ct));
-        return (await response.Content.ReadFromJsonAsync<RunResponse>(Ct))!;
-    }
+    private static Task<RunResponse> SubmitAsync(HttpClient api, Guid project, object workflow) => api.SubmitProjectRunAsync(project, new { workflow });
 
     private async Task<int> CountRunsAsync(Guid project)
     {
