@@ -6,6 +6,7 @@ namespace BioAiSaaS.SandboxHost.Isolation;
 internal static partial class Native
 {
     public const int SigInt = 2;
+    public const int SigKill = 9;
     public const int PriorityProcess = 0;
 
     [LibraryImport("libc", EntryPoint = "kill", SetLastError = true)]

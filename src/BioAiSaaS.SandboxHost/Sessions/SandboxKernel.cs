@@ -170,6 +170,50 @@ public sealed class SandboxKernel : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Kills every process in the session's PID namespace except its init and the kernel: what a stopped cell started
+    /// (a fork bomb's copies of the kernel) would otherwise compete with the kernel's own unwinding for the CPU and the
+    /// grace period, and on a loaded host cost the session its state.
+    /// </summary>
+    public void KillOtherProcesses()
+    {
+        if (HasExited || KernelPid <= 0 || !Environment.IsPrivilegedProcess)
+        {
+            return;
+        }
+        try
+        {
+            var ns = new FileInfo($"/proc/{KernelPid}/ns/pid").LinkTarget;
+            var stat = File.ReadAllText($"/proc/{KernelPid}/stat");
+            // "pid (comm) state ppid …": the command may hold spaces and parentheses, so read after the last ')'.
+            var init = int.Parse(stat[(stat.LastIndexOf(')') + 2)..].Split(' ')[1], CultureInfo.InvariantCulture);
+            foreach (var entry in Directory.EnumerateDirectories("/proc"))
+            {
+                if (int.TryParse(Path.GetFileName(entry), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+                    && pid != KernelPid && pid != init && SameNamespace(pid, ns))
+                {
+                    Native.Kill(pid, Native.SigKill);
+                }
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            // The kernel is gone, or /proc moved under us: the escalation's kill covers what is left.
+        }
+    }
+
+    private static bool SameNamespace(int pid, string? ns)
+    {
+        try
+        {
+            return ns is not null && new FileInfo($"/proc/{pid}/ns/pid").LinkTarget == ns;
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return false; // it ended meanwhile
+        }
+    }
+
     /// <summary>Back to normal scheduling priority (warm kernels start at nice 10); only a root host may lower nice.</summary>
     public void RaisePriority()
     {

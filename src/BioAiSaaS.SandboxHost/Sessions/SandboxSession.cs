@@ -184,13 +184,15 @@ public sealed class SandboxSession(string id, string? tenant, SandboxKernel kern
 
         /// <summary>
         /// Interrupts again and again (an interrupt can land where Python ignores exceptions, such as an at-fork
-        /// hook), then kills the session once the grace period is over.
+        /// hook), each time first killing whatever else the cell left running, then kills the session once the grace
+        /// period is over.
         /// </summary>
         private async Task EscalateAsync()
         {
             var deadline = DateTime.UtcNow + grace;
             while (!_done && DateTime.UtcNow < deadline)
             {
+                kernel.KillOtherProcesses();
                 kernel.Interrupt();
                 await Task.Delay(RepeatInterval);
             }

@@ -56,7 +56,7 @@ public sealed class SessionTests(StackFixture stack) : IAsyncLifetime
             skip = ('/proc', '/sys', '/usr')
             found = [os.path.join(d, f) for d, _, fs in os.walk('/') if not d.startswith(skip) for f in fs if f == 'secret.txt']
             print(found)
-            """);
+            """, timeoutSeconds: 120); // a walk of the whole file system, on a machine that may be busy
 
         Assert.Equal("False []\n[]\n", probe.Stdout);
     }
