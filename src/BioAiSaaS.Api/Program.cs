@@ -2,6 +2,7 @@ using BioAiSaaS.Api.Accounts;
 using BioAiSaaS.Api.Admin;
 using BioAiSaaS.Api.ApiKeys;
 using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.Knowledge;
 using BioAiSaaS.Api.Privacy;
@@ -28,6 +29,7 @@ builder.AddAccountFeatures();
 builder.AddWeChatSignIn();
 builder.AddRunsFeature();
 builder.AddKnowledgeFeature();
+builder.AddBillingFeature();
 
 var app = builder.Build();
 
@@ -52,6 +54,7 @@ app.MapToolsApi();
 app.MapProjectsApi();
 app.MapKnowledgeApi();
 app.MapDocumentsApi();
+app.MapBillingApi();
 app.MapBenchmarkProbes(app.Configuration);
 app.MapDefaultEndpoints();
 
