@@ -68,7 +68,8 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
             if (order.Status is PaymentOrderStatuses.Pending or PaymentOrderStatuses.Closed)
             {
                 order.Status = PaymentOrderStatuses.Paid;
-                order.PaidAt = paidAt ?? DateTimeOffset.UtcNow;
+                // Providers write Beijing time (+08:00); PostgreSQL's timestamptz takes UTC.
+                order.PaidAt = (paidAt ?? DateTimeOffset.UtcNow).ToUniversalTime();
                 order.ProviderTradeNo ??= providerTradeNo;
                 order.NextCheckAt = null;
                 await db.SaveChangesAsync(cancellationToken);
