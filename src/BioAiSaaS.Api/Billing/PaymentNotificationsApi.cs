@@ -41,7 +41,7 @@ public static class PaymentNotificationsApi
         var responder = context.RequestServices.GetRequiredKeyedService<INotificationResponder>(provider);
         if (PaymentProviders.Find(context.RequestServices, provider) is not { } client)
         {
-            logger.LogWarning("A {Provider} notification arrived, but {Provider} is not configured here", provider, provider);
+            logger.LogWarning("A {Provider} notification arrived, but that provider is not configured here", provider);
             return responder.Refused();
         }
         var received = await ReadAsync(context.Request, cancellationToken);
