@@ -63,6 +63,11 @@ public sealed record Posting(
         key, kind, userId, [new(LedgerAccounts.Wallet(userId), amountFen), new(revenueAccount, -amountFen)],
         memo, runId, rateCard, rateCardVersion);
 
+    /// <summary>Usage priced by <paramref name="card"/>: the wallet is debited the charge's total, usage revenue
+    /// credited, and the entry records the card and version that priced it.</summary>
+    public static Posting Usage(string key, Guid userId, Guid? runId, RateCards.RateCard card, RateCards.Charge charge, string memo) =>
+        Debit(key, EntryKinds.Usage, userId, charge.TotalFen, LedgerAccounts.UsageRevenue, memo, runId, card.Name, card.Version);
+
     /// <summary>The one key under which a payment is ever credited, whether a notification or the reconciliation job sees it first.</summary>
     public static string PaymentKey(string provider, string outTradeNo) => $"payment:{provider}:{outTradeNo}";
 }
