@@ -29,6 +29,7 @@ builder.AddAccountFeatures();
 builder.AddWeChatSignIn();
 builder.AddRunsFeature();
 builder.AddKnowledgeFeature();
+builder.AddBillingFeature();
 
 var app = builder.Build();
 
@@ -54,6 +55,7 @@ app.MapToolsApi();
 app.MapProjectsApi();
 app.MapKnowledgeApi();
 app.MapDocumentsApi();
+app.MapBillingApi();
 app.MapBenchmarkProbes(app.Configuration);
 app.MapDefaultEndpoints();
 

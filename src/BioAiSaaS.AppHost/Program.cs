@@ -35,7 +35,9 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
     .WithMailServer(mail)
     // Accounts: WeChat app credentials (user-secrets), first admins, rate limits, token and lockout settings;
     // knowledge: commercial mode and the embedding model (an endpoint key from user-secrets).
-    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks", "Knowledge", "Embeddings", "Llm", "Agents")
+    // Billing: payment providers' merchant settings (keys from user-secrets) and billing options.
+    .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks", "Knowledge", "Embeddings", "Llm", "Agents",
+        "Payments", "Billing")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
@@ -48,7 +50,8 @@ builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithReference(redis)
     .WithReference(sandbox)
     // The same embedding model as the Api, or queries and documents would not be comparable.
-    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents")
+    // The reconciliation job queries and closes orders with the same merchant settings as the Api.
+    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents", "Payments", "Billing")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WaitFor(sandbox);

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using BioAiSaaS.Core.Billing;
 using BioAiSaaS.Core.Data;
 using Microsoft.EntityFrameworkCore;
 using Npgsql;
@@ -51,6 +52,10 @@ internal static class ApplicationRole
                 GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA public TO {role};
                 REVOKE ALL ON "__EFMigrationsHistory" FROM {role};
                 """, cancellationToken);
+            // The journal and wallets move only through billing_post_entry; plans and rate cards only by migrations.
+            await Execute(connection,
+                $"REVOKE INSERT, UPDATE, DELETE, TRUNCATE ON {string.Join(", ", BillingModel.ReadOnlyForApplication)} FROM {role};",
+                cancellationToken);
         }
         finally
         {

@@ -1,10 +1,12 @@
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
+using BioAiSaaS.Worker.Billing;
 using BioAiSaaS.Worker.Knowledge;
 using BioAiSaaS.Worker.Runs;
 using BioAiSaaS.Worker.Sandbox;
 
-// Takes runs off the queue and executes them in the sandbox; sweeps runs that missed the queue; ingests documents.
+// Takes runs off the queue and executes them in the sandbox; sweeps runs that missed the queue; ingests documents;
+// reconciles payment orders whose notification never came.
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -15,6 +17,7 @@ builder.AddRedisClient(RunQueue.ConnectionName, settings => settings.DisableTrac
 builder.AddSandboxClient();
 builder.AddRunProcessing();
 builder.AddKnowledgeIngestion();
+builder.AddBillingJobs();
 
 var app = builder.Build();
 

@@ -1,3 +1,8 @@
+using BioAiSaaS.Core.Billing;
+using BioAiSaaS.Core.Billing.Accounting;
+using BioAiSaaS.Core.Billing.Orders;
+using BioAiSaaS.Core.Billing.Plans;
+using BioAiSaaS.Core.Billing.Subscriptions;
 using BioAiSaaS.Core.Identity;
 using BioAiSaaS.Core.Knowledge;
 using BioAiSaaS.Core.Projects;
@@ -29,6 +34,13 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<RunEvent> RunEvents => Set<RunEvent>();
     public DbSet<UsageEvent> UsageEvents => Set<UsageEvent>();
     public DbSet<RunArtifact> RunArtifacts => Set<RunArtifact>();
+    public DbSet<Plan> Plans => Set<Plan>();
+    public DbSet<JournalEntry> JournalEntries => Set<JournalEntry>();
+    public DbSet<JournalLine> JournalLines => Set<JournalLine>();
+    public DbSet<Wallet> Wallets => Set<Wallet>();
+    public DbSet<Subscription> Subscriptions => Set<Subscription>();
+    public DbSet<PaymentOrder> PaymentOrders => Set<PaymentOrder>();
+    public DbSet<PaymentRefund> PaymentRefunds => Set<PaymentRefund>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -40,6 +52,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
         ConfigureIdentity(modelBuilder);
         ConfigureAccounts(modelBuilder);
         ConfigureKnowledge(modelBuilder);
+        BillingModel.Configure(modelBuilder);
 
         modelBuilder.Entity<Run>(run =>
         {

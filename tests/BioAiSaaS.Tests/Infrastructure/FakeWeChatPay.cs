@@ -132,6 +132,15 @@ public sealed partial class FakeWeChatPay : IAsyncDisposable
         return fake;
     }
 
+    /// <summary>The trade's state as WeChat Pay would report it (NOTPAY, SUCCESS, CLOSED, REFUND), or null if it has none.</summary>
+    public string? StateOf(string outTradeNo)
+    {
+        lock (_gate)
+        {
+            return _trades.TryGetValue(outTradeNo, out var trade) ? trade.State : null;
+        }
+    }
+
     /// <summary>The payer scans and pays: the order becomes SUCCESS with a transaction id.</summary>
     public void Pay(string outTradeNo)
     {

@@ -32,6 +32,11 @@ public class StackFixture : IAsyncLifetime
     public TestUser DefaultUser { get; private set; } = null!;
     public MailSink Mail { get; } = new();
     public FakeWeChat WeChat { get; private set; } = null!;
+    /// <summary>WeChat Pay for the stack's merchant, whose key pair is generated for this run.</summary>
+    public FakeWeChatPay WeChatPay { get; private set; } = null!;
+
+    /// <summary>Alipay's gateway, with keys generated for this run; the Api and Worker are its merchant app.</summary>
+    public FakeAlipay Alipay { get; private set; } = null!;
     public FakeChatCompletions LanguageModel { get; private set; } = null!;
     public HttpClient Sandbox { get; private set; } = null!;
     public string DatabaseConnectionString { get; private set; } = null!;
@@ -53,6 +58,13 @@ public class StackFixture : IAsyncLifetime
         using var timeout = new CancellationTokenSource(StartTimeout);
         WeChat = await FakeWeChat.StartAsync();
         LanguageModel = await FakeChatCompletions.StartAsync();
+        string merchantKeyPem;
+        using (var merchantKey = System.Security.Cryptography.RSA.Create(2048))
+        {
+            merchantKeyPem = merchantKey.ExportPkcs8PrivateKeyPem();
+            WeChatPay = await FakeWeChatPay.StartAsync(merchantKey.ExportSubjectPublicKeyInfoPem(), WeChatPayApiV3Key, TimeProvider.System);
+        }
+        Alipay = await FakeAlipay.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.BioAiSaaS_AppHost>(
             [
                 "--BackingServices:Mode=HostProcesses", $"--BackingServices:DataDirectory={_dataDirectory}",
@@ -72,6 +84,10 @@ public class StackFixture : IAsyncLifetime
                 // which a test floods on purpose. Per-account limits keep their defaults.
                 "--RateLimits:Register:PerIp=10000", "--RateLimits:SignIn:PerIp=10000", "--RateLimits:Refresh:PerIp=10000",
                 "--RateLimits:VerificationResend:PerIp=10000",
+                .. WeChatPayArguments(merchantKeyPem),
+                .. AlipayArguments(),
+                // Reconciliation looks every second; orders still wait the default minute before it queries them.
+                "--Billing:Reconciliation:IntervalSeconds=1",
             ],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
@@ -101,6 +117,32 @@ public class StackFixture : IAsyncLifetime
         DatabaseConnectionString = (await App.GetConnectionStringAsync("postgres", timeout.Token))!;
         RedisConnectionString = (await App.GetConnectionStringAsync("redis", timeout.Token))!;
     }
+
+    public const string WeChatPayApiV3Key = "0123456789abcdefghijklmnopqrstuv";
+
+    /// <summary>Our app's settings against <see cref="Alipay"/>: its gateway, our key pair's private half, its public key.</summary>
+    private string[] AlipayArguments()
+    {
+        var options = Alipay.ClientOptions(new Uri("https://bioaisaas.example/api/payments/alipay/notify"));
+        return
+        [
+            $"--Payments:Alipay:GatewayUrl={options.GatewayUrl}", $"--Payments:Alipay:AppId={options.AppId}",
+            $"--Payments:Alipay:SellerId={options.SellerId}", $"--Payments:Alipay:AppPrivateKeyPem={options.AppPrivateKeyPem}",
+            $"--Payments:Alipay:AlipayPublicKey={options.AlipayPublicKey}", $"--Payments:Alipay:NotifyUrl={options.NotifyUrl}",
+            $"--Payments:Alipay:ReturnUrl={options.ReturnUrl}",
+        ];
+    }
+
+    /// <summary>The merchant's settings against <see cref="WeChatPay"/>, trusting both of its platform keys.</summary>
+    private string[] WeChatPayArguments(string merchantKeyPem) =>
+    [
+        $"--Payments:WeChatPay:BaseUrl={WeChatPay.BaseUrl}", $"--Payments:WeChatPay:MchId={FakeWeChatPay.MchId}",
+        $"--Payments:WeChatPay:AppId={FakeWeChatPay.AppId}", $"--Payments:WeChatPay:MerchantSerialNo={FakeWeChatPay.MerchantSerialNo}",
+        $"--Payments:WeChatPay:MerchantPrivateKeyPem={merchantKeyPem}", $"--Payments:WeChatPay:ApiV3Key={WeChatPayApiV3Key}",
+        "--Payments:WeChatPay:NotifyUrl=https://bioaisaas.example/api/payments/wechatpay/notify",
+        $"--Payments:WeChatPay:PlatformCertificates:0={WeChatPay.PlatformCertificatePem}",
+        $"--Payments:WeChatPay:PlatformPublicKeyId={FakeWeChatPay.PublicKeyId}", $"--Payments:WeChatPay:PlatformPublicKeyPem={WeChatPay.PublicKeyPem}",
+    ];
 
     /// <summary>Waits until the resource is healthy, failing at once (not at the timeout) if it stops or never starts.</summary>
     private async Task WaitForHealthyAsync(string resource, CancellationToken cancellationToken)
@@ -188,6 +230,14 @@ public class StackFixture : IAsyncLifetime
         if (WeChat is not null)
         {
             await WeChat.DisposeAsync();
+        }
+        if (Alipay is not null)
+        {
+            await Alipay.DisposeAsync();
+        }
+        if (WeChatPay is not null)
+        {
+            await WeChatPay.DisposeAsync();
         }
         try
         {

@@ -25,6 +25,539 @@ namespace BioAiSaaS.Core.Data.Migrations
             NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "vector");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Accounting.JournalEntry", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("Key")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("key");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<string>("Memo")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("memo");
+
+                    b.Property<string>("PaymentOrder")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("payment_order");
+
+                    b.Property<string>("RateCard")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("rate_card");
+
+                    b.Property<int?>("RateCardVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("rate_card_version");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_journal_entries");
+
+                    b.HasIndex("Key")
+                        .IsUnique()
+                        .HasDatabaseName("ix_journal_entries_key");
+
+                    b.HasIndex("RunId")
+                        .HasDatabaseName("ix_journal_entries_run_id");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_journal_entries_user_id_created_at");
+
+                    b.ToTable("journal_entries", (string)null);
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Accounting.JournalLine", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Account")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("account");
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_fen");
+
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_journal_lines");
+
+                    b.HasIndex("EntryId")
+                        .HasDatabaseName("ix_journal_lines_entry_id");
+
+                    b.HasIndex("Account", "EntryId")
+                        .HasDatabaseName("ix_journal_lines_account_entry_id");
+
+                    b.HasIndex("UserId", "EntryId")
+                        .HasDatabaseName("ix_journal_lines_user_id_entry_id");
+
+                    b.ToTable("journal_lines", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_journal_lines_amount_not_zero", "amount_fen <> 0");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Accounting.Wallet", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("BalanceFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("balance_fen");
+
+                    b.Property<long>("CreditLimitFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("credit_limit_fen");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_wallets");
+
+                    b.ToTable("wallets", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_wallets_credit_limit", "credit_limit_fen >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Orders.PaymentOrder", b =>
+                {
+                    b.Property<string>("OutTradeNo")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("out_trade_no");
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_fen");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<DateTimeOffset?>("NextCheckAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_check_at");
+
+                    b.Property<DateTimeOffset?>("PaidAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("paid_at");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderTradeNo")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider_trade_no");
+
+                    b.Property<string>("Purpose")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("purpose");
+
+                    b.Property<string>("QrCodeUrl")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("qr_code_url");
+
+                    b.Property<string>("RedirectUrl")
+                        .HasMaxLength(8000)
+                        .HasColumnType("character varying(8000)")
+                        .HasColumnName("redirect_url");
+
+                    b.Property<long>("RefundedFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("refunded_fen");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("OutTradeNo")
+                        .HasName("pk_payment_orders");
+
+                    b.HasIndex("CreatedAt")
+                        .HasDatabaseName("ix_payment_orders_pending")
+                        .HasFilter("status = 'pending'");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_payment_orders_user_id_created_at");
+
+                    b.ToTable("payment_orders", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_payment_orders_amount", "amount_fen > 0");
+
+                            t.HasCheckConstraint("ck_payment_orders_out_trade_no", "out_trade_no ~ '^[A-Za-z0-9_-]{6,32}$'");
+
+                            t.HasCheckConstraint("ck_payment_orders_refunded", "refunded_fen >= 0 AND refunded_fen <= amount_fen");
+
+                            t.HasCheckConstraint("ck_payment_orders_status", "status IN ('pending', 'paid', 'closed', 'refunded')");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Orders.PaymentRefund", b =>
+                {
+                    b.Property<string>("OutRefundNo")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("out_refund_no");
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_fen");
+
+                    b.Property<string>("OutTradeNo")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("out_trade_no");
+
+                    b.Property<string>("Provider")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("provider");
+
+                    b.Property<string>("ProviderRefundNo")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("provider_refund_no");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("OutRefundNo")
+                        .HasName("pk_payment_refunds");
+
+                    b.HasIndex("OutTradeNo")
+                        .HasDatabaseName("ix_payment_refunds_out_trade_no");
+
+                    b.ToTable("payment_refunds", (string)null);
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Plans.Plan", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("code");
+
+                    b.Property<int>("ConcurrentRunLimit")
+                        .HasColumnType("integer")
+                        .HasColumnName("concurrent_run_limit");
+
+                    b.Property<long>("CreditLimitFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("credit_limit_fen");
+
+                    b.Property<int>("IncludedSandboxMinutes")
+                        .HasColumnType("integer")
+                        .HasColumnName("included_sandbox_minutes");
+
+                    b.Property<long>("IncludedTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("included_tokens");
+
+                    b.Property<long>("MaxRunBudgetFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("max_run_budget_fen");
+
+                    b.Property<long>("MonthlyPriceFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("monthly_price_fen");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("OverageRateCard")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("overage_rate_card");
+
+                    b.Property<int>("Rank")
+                        .HasColumnType("integer")
+                        .HasColumnName("rank");
+
+                    b.HasKey("Code")
+                        .HasName("pk_plans");
+
+                    b.ToTable("plans", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Code = "free",
+                            ConcurrentRunLimit = 1,
+                            CreditLimitFen = 0L,
+                            IncludedSandboxMinutes = 60,
+                            IncludedTokens = 200000L,
+                            MaxRunBudgetFen = 1000L,
+                            MonthlyPriceFen = 0L,
+                            Name = "Free",
+                            OverageRateCard = "standard",
+                            Rank = 0
+                        },
+                        new
+                        {
+                            Code = "pro",
+                            ConcurrentRunLimit = 3,
+                            CreditLimitFen = 0L,
+                            IncludedSandboxMinutes = 600,
+                            IncludedTokens = 5000000L,
+                            MaxRunBudgetFen = 10000L,
+                            MonthlyPriceFen = 9900L,
+                            Name = "Pro",
+                            OverageRateCard = "standard",
+                            Rank = 1
+                        },
+                        new
+                        {
+                            Code = "team",
+                            ConcurrentRunLimit = 10,
+                            CreditLimitFen = 0L,
+                            IncludedSandboxMinutes = 3000,
+                            IncludedTokens = 30000000L,
+                            MaxRunBudgetFen = 50000L,
+                            MonthlyPriceFen = 49900L,
+                            Name = "Team",
+                            OverageRateCard = "standard",
+                            Rank = 2
+                        },
+                        new
+                        {
+                            Code = "enterprise",
+                            ConcurrentRunLimit = 50,
+                            CreditLimitFen = 1000000L,
+                            IncludedSandboxMinutes = 20000,
+                            IncludedTokens = 200000000L,
+                            MaxRunBudgetFen = 500000L,
+                            MonthlyPriceFen = 299900L,
+                            Name = "Enterprise",
+                            OverageRateCard = "standard",
+                            Rank = 3
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RateCards.RateCard", b =>
+                {
+                    b.Property<int>("Id")
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("EffectiveFrom")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("effective_from");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("name");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer")
+                        .HasColumnName("version");
+
+                    b.HasKey("Id")
+                        .HasName("pk_rate_cards");
+
+                    b.HasIndex("Name", "EffectiveFrom")
+                        .HasDatabaseName("ix_rate_cards_name_effective_from");
+
+                    b.HasIndex("Name", "Version")
+                        .IsUnique()
+                        .HasDatabaseName("ix_rate_cards_name_version");
+
+                    b.ToTable("rate_cards", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            Id = 1,
+                            EffectiveFrom = new DateTimeOffset(new DateTime(2026, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified), new TimeSpan(0, 0, 0, 0, 0)),
+                            Name = "standard",
+                            Version = 1
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RateCards.RateCardPrice", b =>
+                {
+                    b.Property<int>("RateCardId")
+                        .HasColumnType("integer")
+                        .HasColumnName("rate_card_id");
+
+                    b.Property<string>("Model")
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)")
+                        .HasColumnName("model");
+
+                    b.Property<long>("CachedInputFenPerMillion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cached_input_fen_per_million");
+
+                    b.Property<long>("InputFenPerMillion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("input_fen_per_million");
+
+                    b.Property<long>("OutputFenPerMillion")
+                        .HasColumnType("bigint")
+                        .HasColumnName("output_fen_per_million");
+
+                    b.Property<long>("SandboxFenPerMinute")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sandbox_fen_per_minute");
+
+                    b.HasKey("RateCardId", "Model")
+                        .HasName("pk_rate_card_prices");
+
+                    b.ToTable("rate_card_prices", (string)null);
+
+                    b.HasData(
+                        new
+                        {
+                            RateCardId = 1,
+                            Model = "*",
+                            CachedInputFenPerMillion = 3750L,
+                            InputFenPerMillion = 15000L,
+                            OutputFenPerMillion = 15000L,
+                            SandboxFenPerMinute = 10L
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Subscriptions.Subscription", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<bool>("CancelAtPeriodEnd")
+                        .HasColumnType("boolean")
+                        .HasColumnName("cancel_at_period_end");
+
+                    b.Property<DateTimeOffset>("CurrentPeriodEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("current_period_end");
+
+                    b.Property<DateTimeOffset>("CurrentPeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("current_period_start");
+
+                    b.Property<string>("PlanCode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("plan_code");
+
+                    b.Property<string>("ScheduledPlanCode")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("scheduled_plan_code");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_subscriptions");
+
+                    b.HasIndex("PlanCode")
+                        .HasDatabaseName("ix_subscriptions_plan_code");
+
+                    b.HasIndex("ScheduledPlanCode")
+                        .HasDatabaseName("ix_subscriptions_scheduled_plan_code");
+
+                    b.ToTable("subscriptions", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_subscriptions_period", "current_period_end > current_period_start");
+                        });
+                });
+
             modelBuilder.Entity("BioAiSaaS.Core.Identity.ApiKey", b =>
                 {
                     b.Property<Guid>("Id")
@@ -1148,6 +1681,59 @@ namespace BioAiSaaS.Core.Data.Migrations
                     b.ToTable("user_tokens", (string)null);
                 });
 
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Accounting.JournalLine", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Billing.Accounting.JournalEntry", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("EntryId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_journal_lines_journal_entries_entry_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Orders.PaymentRefund", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Billing.Orders.PaymentOrder", null)
+                        .WithMany()
+                        .HasForeignKey("OutTradeNo")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_payment_refunds_payment_orders_out_trade_no");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RateCards.RateCardPrice", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Billing.RateCards.RateCard", null)
+                        .WithMany("Prices")
+                        .HasForeignKey("RateCardId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_rate_card_prices_rate_cards_rate_card_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Subscriptions.Subscription", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Billing.Plans.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("PlanCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_subscriptions_plans_plan_code");
+
+                    b.HasOne("BioAiSaaS.Core.Billing.Plans.Plan", null)
+                        .WithMany()
+                        .HasForeignKey("ScheduledPlanCode")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .HasConstraintName("fk_subscriptions_plans_scheduled_plan_code");
+
+                    b.HasOne("BioAiSaaS.Core.Identity.User", null)
+                        .WithOne()
+                        .HasForeignKey("BioAiSaaS.Core.Billing.Subscriptions.Subscription", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_subscriptions_users_user_id");
+                });
+
             modelBuilder.Entity("BioAiSaaS.Core.Identity.ApiKey", b =>
                 {
                     b.HasOne("BioAiSaaS.Core.Identity.User", null)
@@ -1382,6 +1968,16 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired()
                         .HasConstraintName("fk_user_tokens_users_user_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Accounting.JournalEntry", b =>
+                {
+                    b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RateCards.RateCard", b =>
+                {
+                    b.Navigation("Prices");
                 });
 #pragma warning restore 612, 618
         }

@@ -1,0 +1,112 @@
+using BioAiSaaS.Core.Billing.Orders;
+using BioAiSaaS.Core.Billing.Payments;
+using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.Worker.Billing;
+
+/// <summary>
+/// So that a lost notification never loses money: every few seconds, asks the provider about pending orders older
+/// than a minute. Paid ones are credited exactly as a notification would (the same journal key, so whichever comes
+/// first wins and the other changes nothing); expired unpaid ones are closed at the provider, then here. Orders are
+/// claimed with FOR UPDATE SKIP LOCKED and a recheck time, so several workers share the work and never query one
+/// order at the same moment.
+/// </summary>
+public sealed class PaymentReconciliation(
+    IServiceScopeFactory scopes,
+    IServiceProvider services,
+    IOptions<ReconciliationOptions> options,
+    TimeProvider time,
+    ILogger<PaymentReconciliation> logger) : BackgroundService
+{
+    private readonly ReconciliationOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await ReconcileAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Payment reconciliation failed; the next round retries");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One round: claims a batch and settles each order; returns how many were looked at.</summary>
+    public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
+    {
+        List<ClaimedOrder> claimed;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+            var olderThan = time.GetUtcNow() - TimeSpan.FromSeconds(_options.MinimumAgeSeconds);
+            var lease = TimeSpan.FromSeconds(_options.RecheckSeconds);
+            claimed = await db.Database.SqlQuery<ClaimedOrder>(
+                    $"SELECT out_trade_no, user_id, provider, expires_at FROM billing_claim_pending_orders({olderThan}, {lease}, {_options.BatchSize})")
+                .ToListAsync(cancellationToken);
+        }
+        foreach (var order in claimed)
+        {
+            try
+            {
+                await ReconcileAsync(order, cancellationToken);
+            }
+            catch (PaymentProviderException e)
+            {
+                // The claim's recheck time brings the order back; nothing was changed here.
+                logger.LogWarning("Reconciling {Provider} order {OutTradeNo} failed: {Code}", e.Provider, order.OutTradeNo, e.Code);
+            }
+        }
+        return claimed.Count;
+    }
+
+    private async Task ReconcileAsync(ClaimedOrder order, CancellationToken cancellationToken)
+    {
+        if (PaymentProviders.Find(services, order.Provider) is not { } provider)
+        {
+            logger.LogWarning("Order {OutTradeNo} is with {Provider}, which this worker has no configuration for", order.OutTradeNo, order.Provider);
+            return;
+        }
+        await using var scope = scopes.CreateTenantScope(order.UserId);
+        var settlement = scope.ServiceProvider.GetRequiredService<PaymentSettlement>();
+        var trade = await provider.QueryOrderAsync(order.OutTradeNo, cancellationToken);
+        var expired = time.GetUtcNow() >= order.ExpiresAt;
+        switch (trade.State)
+        {
+            case TradeState.Paid or TradeState.Refunded:
+                var outcome = await settlement.SettlePaymentAsync(order.Provider, order.OutTradeNo, trade.AmountFen ?? -1, trade.ProviderTradeNo,
+                    trade.PaidAt, cancellationToken);
+                logger.Log(outcome == SettlementOutcome.AmountMismatch ? LogLevel.Error : LogLevel.Information,
+                    "Reconciled paid {Provider} order {OutTradeNo} ({AmountFen} fen): {Outcome}", order.Provider, order.OutTradeNo, trade.AmountFen, outcome);
+                break;
+            case TradeState.Closed:
+                await settlement.MarkClosedAsync(order.OutTradeNo, cancellationToken);
+                break;
+            case TradeState.Pending when expired:
+                // WeChat Pay refuses payment after time_expire; closing makes that final on both sides before we say so.
+                await provider.CloseOrderAsync(order.OutTradeNo, cancellationToken);
+                await settlement.MarkClosedAsync(order.OutTradeNo, cancellationToken);
+                logger.LogInformation("Closed expired unpaid {Provider} order {OutTradeNo}", order.Provider, order.OutTradeNo);
+                break;
+            case TradeState.NotFound when expired:
+                // Creating it failed: the provider never had it, so it can never be paid.
+                await settlement.MarkClosedAsync(order.OutTradeNo, cancellationToken);
+                break;
+        }
+    }
+
+    private sealed record ClaimedOrder(string OutTradeNo, Guid UserId, string Provider, DateTimeOffset ExpiresAt);
+}

@@ -1,0 +1,65 @@
+using System.Net.Http.Json;
+using BioAiSaaS.Api.Billing;
+using BioAiSaaS.Core.Billing.Accounting;
+using BioAiSaaS.Core.Billing.Payments;
+using BioAiSaaS.Tests.Infrastructure;
+
+namespace BioAiSaaS.Tests.Billing;
+
+/// <summary>What billing tests do over and over: a fresh customer, money in the wallet, a notification delivered.</summary>
+internal static class BillingSteps
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    /// <summary>A verified user of their own and a client acting as them.</summary>
+    public static async Task<(TestUser User, HttpClient Api)> NewCustomerAsync(StackFixture stack, string prefix = "billing")
+    {
+        var user = await AccountsClient.CreateVerifiedUserAsync(stack, prefix);
+        return (user, stack.CreateApiClient(user.Tokens.AccessToken));
+    }
+
+    /// <summary>Credits the wallet as a settled top-up would, through the posting function, acting as the user.</summary>
+    public static async Task FundAsync(StackFixture stack, Guid userId, long fen)
+    {
+        await using var db = await stack.CreateTenantDbContextAsync(userId);
+        var result = await new Ledger(db).PostAsync(Posting.TopUp(userId, PaymentProviders.WeChatPay, "TF" + Guid.NewGuid().ToString("N")[..20], fen), Ct);
+        Assert.Equal(PostingOutcome.Posted, result.Outcome);
+    }
+
+    public static async Task<WalletResponse> WalletAsync(this HttpClient api) =>
+        await (await api.GetAsync("/api/billing/wallet", Ct)).ReadAsync<WalletResponse>();
+
+    public static async Task<TopUpResponse> CreateTopUpAsync(this HttpClient api, long amountFen, string provider = "wechatpay") =>
+        await (await api.PostAsJsonAsync("/api/billing/topups", new { provider, amountFen }, Ct))
+            .ReadAsync<TopUpResponse>(System.Net.HttpStatusCode.Created);
+
+    public static async Task<TopUpResponse> GetTopUpAsync(this HttpClient api, string outTradeNo) =>
+        await (await api.GetAsync($"/api/billing/topups/{outTradeNo}", Ct)).ReadAsync<TopUpResponse>();
+
+    /// <summary>Posts a notification to the Api exactly as the provider's servers would: its headers, its raw body.</summary>
+    public static async Task<HttpResponseMessage> DeliverAsync(this HttpClient anonymous, ReceivedNotification notification, string provider = "wechatpay")
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"/api/payments/{provider}/notify")
+        {
+            // WeChat Pay posts JSON; Alipay a form, whose charset its content type names.
+            Content = new StringContent(notification.Body, System.Text.Encoding.UTF8,
+                notification.Headers.TryGetValue("content-type", out var type) ? type.Split(';')[0] : "application/json"),
+        };
+        foreach (var (name, value) in notification.Headers)
+        {
+            request.Headers.TryAddWithoutValidation(name, value);
+        }
+        return await anonymous.SendAsync(request, Ct);
+    }
+
+    /// <summary>Polls until <paramref name="condition"/> holds (the worker's jobs run on their own schedule).</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, int seconds = 30)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!await condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"Timed out waiting until {what}.");
+            await Task.Delay(250, Ct);
+        }
+    }
+}
