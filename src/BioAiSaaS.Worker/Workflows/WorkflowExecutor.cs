@@ -63,7 +63,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         var replay = workflow.Steps
             .Where(s => s.Kind == StepKinds.Code && steps[s.Id].Status == StepStatus.Succeeded)
             .OrderBy(s => steps[s.Id].FinishedAt)
-            .Select(s => new ExecutionRequest(ParseLanguage(s.Language), s.Code!, s.TimeoutSeconds ?? DefaultTimeoutSeconds(s.Kind)))
+            .Select(s => new ExecutionRequest(ParseLanguage(s.Language), s.Code!, s.TimeoutSeconds ?? DefaultTimeoutSeconds(s)))
             .ToList();
         var inputs = await InputFiles.ListAsync(run, db, cancellationToken);
         await using var session = new RunSession(sandbox, run.OwnerId, ct => InputFiles.LoadAsync(run, inputs, scopes, ct), replay);
@@ -203,7 +203,7 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         activity?.SetTag("step.id", step.Id);
         activity?.SetTag("step.kind", step.Kind);
         activity?.SetTag("step.role", step.Role);
-        var timeout = TimeSpan.FromSeconds(step.TimeoutSeconds ?? DefaultTimeoutSeconds(step.Kind));
+        var timeout = TimeSpan.FromSeconds(step.TimeoutSeconds ?? DefaultTimeoutSeconds(step));
         await _workerSlots.WaitAsync(cancellationToken);
         try
         {
@@ -255,10 +255,14 @@ public sealed class WorkflowExecutor(IServiceScopeFactory scopes, SandboxClient 
         e is HttpRequestException or SandboxSessionLostException or TimeoutException || e is NpgsqlException { IsTransient: true }
         || e is System.ClientModel.ClientResultException { Status: 429 or >= 500 };
 
-    private static int DefaultTimeoutSeconds(string kind) => kind switch
+    /// <summary>A step's limit unless it sets one: a role step holds several model calls (the analyst's, executions too).</summary>
+    private static int DefaultTimeoutSeconds(WorkflowStep step) => (step.Kind, step.Role) switch
     {
-        StepKinds.Code => 300,
-        StepKinds.Retrieve => 30,
+        (StepKinds.Code, _) => 300,
+        (StepKinds.Retrieve, _) => 30,
+        (StepKinds.Llm, AgentRoles.Analyst) => 1200,
+        (StepKinds.Llm, not null) => 600,
+        (StepKinds.Llm, null) => 120,
         _ => 60,
     };
 
