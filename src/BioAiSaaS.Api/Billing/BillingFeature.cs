@@ -32,6 +32,7 @@ public static class BillingFeature
         app.MapPlansApi();
         app.MapWalletApi();
         app.MapTopUpsApi();
+        app.MapTopUpRefundsApi();
         app.MapSubscriptionApi();
         app.MapPaymentNotificationsApi();
         return app;

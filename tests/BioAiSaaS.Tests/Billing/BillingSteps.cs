@@ -26,6 +26,15 @@ internal static class BillingSteps
         Assert.Equal(PostingOutcome.Posted, result.Outcome);
     }
 
+    /// <summary>Debits the wallet as a charge would (usage revenue), through the posting function, acting as the user.</summary>
+    public static async Task SpendAsync(StackFixture stack, Guid userId, long fen)
+    {
+        await using var db = await stack.CreateTenantDbContextAsync(userId);
+        var result = await new Ledger(db).PostAsync(Posting.Debit("test-spend:" + Guid.NewGuid().ToString("N"), EntryKinds.Usage, userId, fen,
+            LedgerAccounts.UsageRevenue, "A test's spending"), Ct);
+        Assert.Equal(PostingOutcome.Posted, result.Outcome);
+    }
+
     public static async Task<WalletResponse> WalletAsync(this HttpClient api) =>
         await (await api.GetAsync("/api/billing/wallet", Ct)).ReadAsync<WalletResponse>();
 

@@ -56,6 +56,8 @@ public static class EntryKinds
     public const string Subscription = "subscription";
     /// <summary>Money sent back to the payer by the provider.</summary>
     public const string ProviderRefund = "provider_refund";
+    /// <summary>A refund the user asked for, held out of the wallet until the provider answers.</summary>
+    public const string RefundHold = "refund_hold";
     /// <summary>Money given back to the wallet (an outcome rejected, a goodwill credit).</summary>
     public const string Refund = "refund";
 }
@@ -71,6 +73,8 @@ public static class LedgerAccounts
     public const string OutcomeRevenue = "revenue:outcome";
     public const string SubscriptionRevenue = "revenue:subscription";
     public const string Refunds = "refunds";
+    /// <summary>Refunds promised to payers and not yet confirmed by the provider.</summary>
+    public const string RefundsHeld = "refunds:held";
 
     public static string Wallet(Guid userId) => WalletPrefix + userId.ToString("D");
 

@@ -57,6 +57,31 @@ public sealed record Posting(
         [new(LedgerAccounts.Wallet(userId), amountFen), new(LedgerAccounts.Clearing(provider), -amountFen)],
         Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} by {provider}", PaymentOrder: outTradeNo, AllowOverdraw: true);
 
+    /// <summary>
+    /// A refund the user asked for, held out of the wallet while the provider sends the money back, so the same money
+    /// cannot be spent meanwhile. The provider's answer either moves the hold to the provider's clearing account
+    /// (<see cref="RefundFromHold"/>) or gives it back (<see cref="RefundHoldRelease"/>).
+    /// </summary>
+    public static Posting RefundHold(Guid userId, string provider, string outTradeNo, string outRefundNo, long amountFen) => new(
+        RefundHoldKey(provider, outRefundNo), EntryKinds.RefundHold, userId,
+        [new(LedgerAccounts.Wallet(userId), amountFen), new(LedgerAccounts.RefundsHeld, -amountFen)],
+        Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} requested, held", PaymentOrder: outTradeNo);
+
+    /// <summary>A held refund the provider completed: under the same key as <see cref="ProviderRefund"/>, so however
+    /// the success is learnt (the answer, a notification) it is booked once.</summary>
+    public static Posting RefundFromHold(Guid userId, string provider, string outTradeNo, string outRefundNo, long amountFen) => new(
+        $"refund:{provider}:{outRefundNo}", EntryKinds.ProviderRefund, userId,
+        [new(LedgerAccounts.RefundsHeld, amountFen), new(LedgerAccounts.Clearing(provider), -amountFen)],
+        Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} by {provider}", PaymentOrder: outTradeNo);
+
+    /// <summary>A held refund the provider refused or closed: the money goes back to the wallet, once.</summary>
+    public static Posting RefundHoldRelease(Guid userId, string provider, string outTradeNo, string outRefundNo, long amountFen) => new(
+        $"refund-release:{provider}:{outRefundNo}", EntryKinds.Refund, userId,
+        [new(LedgerAccounts.RefundsHeld, amountFen), new(LedgerAccounts.Wallet(userId), -amountFen)],
+        Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} failed at {provider}: released", PaymentOrder: outTradeNo);
+
+    public static string RefundHoldKey(string provider, string outRefundNo) => $"refund-hold:{provider}:{outRefundNo}";
+
     /// <summary>A charge to the wallet, credited to <paramref name="revenueAccount"/>.</summary>
     public static Posting Debit(string key, string kind, Guid userId, long amountFen, string revenueAccount, string memo,
         Guid? runId = null, string? rateCard = null, int? rateCardVersion = null) => new(

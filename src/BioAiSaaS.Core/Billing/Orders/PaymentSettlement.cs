@@ -30,6 +30,21 @@ public enum SettlementOutcome
 /// (<see cref="Posting.PaymentKey"/>), and the order is marked paid, all in one transaction. However many times and
 /// however concurrently a payment is reported, it is credited once.
 /// </summary>
+/// <summary>How asking for a refund went (see <see cref="PaymentSettlement.HoldRefundAsync"/>).</summary>
+public enum RefundHoldOutcome
+{
+    Held,
+    UnknownOrder,
+    NotPaid,
+    TooLarge,
+}
+
+/// <summary>A refund's status before the provider has said anything (then: Processing, Succeeded, Failed).</summary>
+public static class RefundStatuses
+{
+    public const string Requested = "Requested";
+}
+
 public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
 {
     /// <summary>
@@ -118,15 +133,68 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
                 refund.AmountFen = refundFen;
                 refund.ProviderRefundNo ??= providerRefundNo;
                 refund.UpdatedAt = DateTimeOffset.UtcNow;
+                // A refund the user asked for was held out of the wallet when asked; one made in the merchant
+                // console was not, so its success debits the wallet now.
+                var held = await db.JournalEntries.AnyAsync(e => e.Key == Posting.RefundHoldKey(provider, outRefundNo), cancellationToken);
                 if (state == RefundState.Succeeded)
                 {
-                    await ledger.PostAsync(Posting.ProviderRefund(order.UserId, provider, outTradeNo, outRefundNo, refundFen), cancellationToken);
+                    await ledger.PostAsync(held
+                        ? Posting.RefundFromHold(order.UserId, provider, outTradeNo, outRefundNo, refundFen)
+                        : Posting.ProviderRefund(order.UserId, provider, outTradeNo, outRefundNo, refundFen), cancellationToken);
                     order.RefundedFen += refundFen;
                     order.Status = PaymentOrderStatuses.Refunded;
+                }
+                else if (state == RefundState.Failed && held)
+                {
+                    await ledger.PostAsync(Posting.RefundHoldRelease(order.UserId, provider, outTradeNo, outRefundNo, refundFen), cancellationToken);
                 }
                 await db.SaveChangesAsync(cancellationToken);
             }
             return SettlementOutcome.RefundRecorded;
+        }, cancellationToken);
+
+    /// <summary>
+    /// The user asks for <paramref name="amountFen"/> of a paid top-up back: within what is left of the order (after
+    /// refunds done and in flight) and of the wallet (credit does not count: only money that is there goes back), the
+    /// refund is recorded as requested and its amount held out of the wallet, in one transaction. The caller then asks
+    /// the provider and settles its answer with <see cref="SettleRefundAsync"/>.
+    /// </summary>
+    public Task<(RefundHoldOutcome Outcome, PaymentRefund? Refund, long RefundableFen)> HoldRefundAsync(string outTradeNo, long amountFen,
+        CancellationToken cancellationToken) =>
+        InTransactionAsync(async () =>
+        {
+            var order = await LockAsync(outTradeNo, cancellationToken);
+            if (order is null)
+            {
+                return (RefundHoldOutcome.UnknownOrder, (PaymentRefund?)null, 0L);
+            }
+            if (order.Status is not (PaymentOrderStatuses.Paid or PaymentOrderStatuses.Refunded))
+            {
+                return (RefundHoldOutcome.NotPaid, null, 0L);
+            }
+            var inFlight = await db.PaymentRefunds
+                .Where(r => r.OutTradeNo == outTradeNo && (r.Status == RefundStatuses.Requested || r.Status == nameof(RefundState.Processing)))
+                .SumAsync(r => r.AmountFen, cancellationToken);
+            var refundable = order.AmountFen - order.RefundedFen - inFlight;
+            if (amountFen > refundable)
+            {
+                return (RefundHoldOutcome.TooLarge, null, refundable);
+            }
+            var refund = new PaymentRefund
+            {
+                OutRefundNo = "RF" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)),
+                OutTradeNo = outTradeNo, UserId = order.UserId, Provider = order.Provider, AmountFen = amountFen,
+                Status = RefundStatuses.Requested, UpdatedAt = DateTimeOffset.UtcNow,
+            };
+            db.PaymentRefunds.Add(refund);
+            await db.SaveChangesAsync(cancellationToken);
+            var posted = await ledger.PostAsync(Posting.RefundHold(order.UserId, order.Provider, outTradeNo, refund.OutRefundNo, amountFen),
+                cancellationToken);
+            if (!posted.Succeeded)
+            {
+                throw new InsufficientFundsException(amountFen, Math.Max(0, posted.BalanceFen));
+            }
+            return (RefundHoldOutcome.Held, refund, refundable);
         }, cancellationToken);
 
     /// <summary>The provider closed (or never had) an unpaid order: it can no longer be paid.</summary>
