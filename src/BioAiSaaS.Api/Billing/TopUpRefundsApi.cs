@@ -90,7 +90,7 @@ public static class TopUpRefundsApi
         (RefundHoldOutcome Outcome, PaymentRefund? Refund, long RefundableFen) hold;
         try
         {
-            hold = await settlement.HoldRefundAsync(outTradeNo, body.AmountFen!.Value, cancellationToken);
+            hold = await settlement.HoldRefundAsync(outTradeNo, body.AmountFen!.Value, body.Reason!, cancellationToken);
         }
         catch (InsufficientFundsException e)
         {

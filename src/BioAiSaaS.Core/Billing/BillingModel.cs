@@ -119,6 +119,7 @@ public static class BillingModel
             refund.Property(r => r.Provider).HasMaxLength(32);
             refund.Property(r => r.Status).HasMaxLength(16);
             refund.Property(r => r.ProviderRefundNo).HasMaxLength(64);
+            refund.Property(r => r.Reason).HasMaxLength(80);
             refund.HasOne<PaymentOrder>().WithMany().HasForeignKey(r => r.OutTradeNo).OnDelete(DeleteBehavior.Restrict);
             refund.HasIndex(r => r.OutTradeNo);
         });

@@ -12,7 +12,8 @@ namespace BioAiSaaS.Worker.Billing;
 /// than a minute. Paid ones are credited exactly as a notification would (the same journal key, so whichever comes
 /// first wins and the other changes nothing); expired unpaid ones are closed at the provider, then here. Orders are
 /// claimed with FOR UPDATE SKIP LOCKED and a recheck time, so several workers share the work and never query one
-/// order at the same moment.
+/// order at the same moment. Open refunds (asked for, or still processing) get the same treatment: the provider's
+/// word settles them, and one it never received is asked again under its refund number.
 /// </summary>
 public sealed class PaymentReconciliation(
     IServiceScopeFactory scopes,
@@ -70,8 +71,67 @@ public sealed class PaymentReconciliation(
                 logger.LogWarning("Reconciling {Provider} order {OutTradeNo} failed: {Code}", e.Provider, order.OutTradeNo, e.Code);
             }
         }
+        return claimed.Count + await ReconcileRefundsAsync(cancellationToken);
+    }
+
+    private async Task<int> ReconcileRefundsAsync(CancellationToken cancellationToken)
+    {
+        List<ClaimedRefund> claimed;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+            var olderThan = time.GetUtcNow() - TimeSpan.FromSeconds(_options.MinimumAgeSeconds);
+            var lease = TimeSpan.FromSeconds(_options.RecheckSeconds);
+            claimed = await db.Database.SqlQuery<ClaimedRefund>(
+                    $"SELECT out_refund_no, out_trade_no, user_id, provider FROM billing_claim_open_refunds({olderThan}, {lease}, {_options.BatchSize})")
+                .ToListAsync(cancellationToken);
+        }
+        foreach (var refund in claimed)
+        {
+            try
+            {
+                await ReconcileAsync(refund, cancellationToken);
+            }
+            catch (PaymentProviderException e)
+            {
+                logger.LogWarning("Reconciling {Provider} refund {OutRefundNo} failed: {Code}", e.Provider, refund.OutRefundNo, e.Code);
+            }
+        }
         return claimed.Count;
     }
+
+    private async Task ReconcileAsync(ClaimedRefund claimed, CancellationToken cancellationToken)
+    {
+        if (PaymentProviders.Find(services, claimed.Provider) is not { } provider)
+        {
+            return;
+        }
+        await using var scope = scopes.CreateTenantScope(claimed.UserId);
+        var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+        var refund = await db.PaymentRefunds.AsNoTracking().SingleAsync(r => r.OutRefundNo == claimed.OutRefundNo, cancellationToken);
+        var status = await provider.QueryRefundAsync(refund.OutTradeNo, refund.OutRefundNo, cancellationToken);
+        if (status.State == RefundState.NotFound)
+        {
+            // Our request never reached the provider (no answer when it was sent): ask again; the number makes it safe.
+            var total = await db.PaymentOrders.AsNoTracking().Where(o => o.OutTradeNo == refund.OutTradeNo).Select(o => o.AmountFen)
+                .SingleAsync(cancellationToken);
+            try
+            {
+                status = await provider.RefundAsync(new RefundRequest(refund.OutTradeNo, refund.OutRefundNo, refund.AmountFen, total,
+                    refund.Reason ?? "Refund"), cancellationToken);
+            }
+            catch (PaymentProviderException e) when (e.Code is not null)
+            {
+                status = status with { State = RefundState.Failed };
+            }
+        }
+        var outcome = await scope.ServiceProvider.GetRequiredService<PaymentSettlement>().SettleRefundAsync(refund.Provider, refund.OutTradeNo,
+            refund.OutRefundNo, status.State == RefundState.NotFound ? RefundState.Processing : status.State, refund.AmountFen,
+            status.ProviderRefundNo, cancellationToken);
+        logger.LogInformation("Reconciled {Provider} refund {OutRefundNo}: {State} ({Outcome})", refund.Provider, refund.OutRefundNo, status.State, outcome);
+    }
+
+    private sealed record ClaimedRefund(string OutRefundNo, string OutTradeNo, Guid UserId, string Provider);
 
     private async Task ReconcileAsync(ClaimedOrder order, CancellationToken cancellationToken)
     {

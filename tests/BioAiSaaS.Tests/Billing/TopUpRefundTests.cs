@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 
 namespace BioAiSaaS.Tests.Billing;
 
@@ -68,6 +69,33 @@ public sealed class TopUpRefundTests(StackFixture stack)
         await (await RequestAsync(api, order.OutTradeNo, 1_000)).AssertProblemAsync(HttpStatusCode.PaymentRequired);
         Assert.Equal(500, (await api.WalletAsync()).BalanceFen);
         Assert.Single(await ListAsync(api, order.OutTradeNo));
+    }
+
+    [Fact]
+    public async Task Refunds_whose_notifications_never_come_are_settled_by_the_reconciliation_job()
+    {
+        var (_, api) = await BillingSteps.NewCustomerAsync(stack, "refund-job");
+        var order = await PaidWeChatTopUpAsync(api, 6_000);
+        var done = await (await RequestAsync(api, order.OutTradeNo, 1_000)).ReadAsync<RefundResponse>(HttpStatusCode.Accepted);
+        var closed = await (await RequestAsync(api, order.OutTradeNo, 2_000)).ReadAsync<RefundResponse>(HttpStatusCode.Accepted);
+        stack.WeChatPay.SettleRefund(done.OutRefundNo);
+        stack.WeChatPay.SettleRefund(closed.OutRefundNo, "CLOSED");
+        Assert.Equal(3_000, (await api.WalletAsync()).BalanceFen);
+
+        // The job leaves refunds younger than a minute to their notifications: age these instead of waiting.
+        await using (var db = stack.CreateDbContext())
+        {
+            var past = DateTimeOffset.UtcNow.AddMinutes(-2);
+            await db.Database.ExecuteSqlAsync(
+                $"UPDATE payment_refunds SET updated_at = {past} WHERE out_refund_no IN ({done.OutRefundNo}, {closed.OutRefundNo})", Ct);
+        }
+
+        await BillingSteps.EventuallyAsync(async () => (await ListAsync(api, order.OutTradeNo)).All(r => r.Status is "Succeeded" or "Failed"),
+            "the job settles both refunds");
+        var refunds = (await ListAsync(api, order.OutTradeNo)).ToDictionary(r => r.OutRefundNo, r => r.Status);
+        Assert.Equal(("Succeeded", "Failed"), (refunds[done.OutRefundNo], refunds[closed.OutRefundNo]));
+        Assert.Equal(5_000, (await api.WalletAsync()).BalanceFen); // the closed one's 2,000 came back; the done one's 1,000 left
+        Assert.Equal(1_000, (await api.GetTopUpAsync(order.OutTradeNo)).RefundedFen);
     }
 
     [Fact]

@@ -67,4 +67,8 @@ public sealed class PaymentRefund
     public required string Status { get; set; }
     public string? ProviderRefundNo { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
+    /// <summary>The reason the user gave, sent again if the provider must be asked again.</summary>
+    public string? Reason { get; set; }
+    /// <summary>When the reconciliation job may look at this open refund again (its claim).</summary>
+    public DateTimeOffset? NextCheckAt { get; set; }
 }

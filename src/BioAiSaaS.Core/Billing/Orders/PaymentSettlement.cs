@@ -160,7 +160,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
     /// the provider and settles its answer with <see cref="SettleRefundAsync"/>.
     /// </summary>
     public Task<(RefundHoldOutcome Outcome, PaymentRefund? Refund, long RefundableFen)> HoldRefundAsync(string outTradeNo, long amountFen,
-        CancellationToken cancellationToken) =>
+        string reason, CancellationToken cancellationToken) =>
         InTransactionAsync(async () =>
         {
             var order = await LockAsync(outTradeNo, cancellationToken);
@@ -184,7 +184,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
             {
                 OutRefundNo = "RF" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)),
                 OutTradeNo = outTradeNo, UserId = order.UserId, Provider = order.Provider, AmountFen = amountFen,
-                Status = RefundStatuses.Requested, UpdatedAt = DateTimeOffset.UtcNow,
+                Status = RefundStatuses.Requested, UpdatedAt = DateTimeOffset.UtcNow, Reason = reason,
             };
             db.PaymentRefunds.Add(refund);
             await db.SaveChangesAsync(cancellationToken);

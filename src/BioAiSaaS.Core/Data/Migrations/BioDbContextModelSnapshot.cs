@@ -271,6 +271,10 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("amount_fen");
 
+                    b.Property<DateTimeOffset?>("NextCheckAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("next_check_at");
+
                     b.Property<string>("OutTradeNo")
                         .IsRequired()
                         .HasMaxLength(32)
@@ -287,6 +291,11 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("provider_refund_no");
+
+                    b.Property<string>("Reason")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)")
+                        .HasColumnName("reason");
 
                     b.Property<string>("Status")
                         .IsRequired()
