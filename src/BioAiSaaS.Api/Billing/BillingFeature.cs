@@ -34,6 +34,7 @@ public static class BillingFeature
         app.MapTopUpsApi();
         app.MapSubscriptionApi();
         app.MapPaymentNotificationsApi();
+        app.MapInvoicesApi();
         return app;
     }
 }
