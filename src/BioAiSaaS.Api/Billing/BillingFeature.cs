@@ -35,6 +35,7 @@ public static class BillingFeature
         app.MapTopUpRefundsApi();
         app.MapSubscriptionApi();
         app.MapPaymentNotificationsApi();
+        app.MapInvoicesApi();
         return app;
     }
 }

@@ -53,6 +53,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
         ConfigureAccounts(modelBuilder);
         ConfigureKnowledge(modelBuilder);
         BillingModel.Configure(modelBuilder);
+        ConfigureBillingCycles(modelBuilder);
 
         modelBuilder.Entity<Run>(run =>
         {
@@ -123,6 +124,61 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             e.Property(x => x.Data).HasColumnType("jsonb");
             e.HasIndex(x => new { x.RunId, x.Key }).IsUnique();
             e.HasOne<Run>().WithMany().HasForeignKey(x => x.RunId).OnDelete(DeleteBehavior.Cascade);
+        });
+    }
+
+    // ---- Billing cycles (usage ingestion, usage periods, invoices): docs/decisions/0010-billing-cycles.md ----
+    private static void ConfigureBillingCycles(ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<UsageEvent>(usage =>
+        {
+            usage.Property(u => u.JournalKey).HasMaxLength(Posting.MaxKeyLength);
+            // The ingestion job's queue: each owner's unbilled events, oldest first.
+            usage.HasIndex(u => new { u.OwnerId, u.Id }).HasFilter("billed_at IS NULL").HasDatabaseName("ix_usage_events_unbilled");
+        });
+        modelBuilder.Entity<Billing.Cycles.UsagePeriod>(period =>
+        {
+            period.ToTable("usage_periods", t => t.HasCheckConstraint("ck_usage_periods_period", "period_end > period_start"));
+            period.HasKey(p => new { p.UserId, p.PeriodStart });
+            period.Property(p => p.PlanCode).HasMaxLength(32);
+        });
+        modelBuilder.Entity<Billing.Cycles.UsagePeriodItem>(item =>
+        {
+            item.ToTable("usage_period_items");
+            item.HasKey(i => new { i.UserId, i.PeriodStart, i.Item });
+            item.Property(i => i.Item).HasMaxLength(120);
+        });
+        modelBuilder.Entity<Billing.Cycles.Invoice>(invoice =>
+        {
+            invoice.ToTable("invoices", t => t.HasCheckConstraint("ck_invoices_status", "status IN ('draft', 'final')"));
+            invoice.HasKey(i => i.Id);
+            invoice.Property(i => i.Number).HasMaxLength(32);
+            invoice.HasIndex(i => i.Number).IsUnique();
+            invoice.Property(i => i.Status).HasMaxLength(16);
+            invoice.Property(i => i.PlanCode).HasMaxLength(32);
+            // One invoice per user and period: the backstop that makes closing a period idempotent.
+            invoice.HasIndex(i => new { i.UserId, i.PeriodStart }).IsUnique();
+            invoice.HasIndex(i => i.Status).HasFilter("status = 'draft'").HasDatabaseName("ix_invoices_drafts");
+            invoice.HasMany(i => i.Lines).WithOne().HasForeignKey(l => l.InvoiceId).OnDelete(DeleteBehavior.Restrict);
+        });
+        modelBuilder.Entity<Billing.Cycles.InvoiceLine>(line =>
+        {
+            line.ToTable("invoice_lines");
+            line.HasKey(l => l.Id);
+            line.Property(l => l.Section).HasMaxLength(16);
+            line.Property(l => l.Kind).HasMaxLength(32);
+            line.Property(l => l.Description).HasMaxLength(500);
+            line.HasIndex(l => new { l.InvoiceId, l.Position }).IsUnique();
+        });
+        // Which invoice each journal entry went into: an entry is invoiced once (the primary key), so the invoices
+        // of a user add up to the journal.
+        modelBuilder.Entity<Billing.Cycles.InvoiceEntry>(entry =>
+        {
+            entry.ToTable("invoice_entries");
+            entry.HasKey(e => e.EntryId);
+            entry.HasIndex(e => e.InvoiceId);
+            entry.HasOne<Billing.Cycles.Invoice>().WithMany().HasForeignKey(e => e.InvoiceId).OnDelete(DeleteBehavior.Restrict);
+            entry.HasOne<JournalEntry>().WithOne().HasForeignKey<Billing.Cycles.InvoiceEntry>(e => e.EntryId).OnDelete(DeleteBehavior.Restrict);
         });
     }
 

@@ -23,6 +23,12 @@ public sealed class UsageEvent
     /// <summary>The price list the quantity is to be charged by (billing resolves it).</summary>
     public required string RateCard { get; init; }
     public DateTimeOffset CreatedAt { get; init; }
+    /// <summary>When billing ingested it (null until then); set in the same transaction as its charge.</summary>
+    public DateTimeOffset? BilledAt { get; init; }
+    /// <summary>The billing period it was counted in (its own, or the next open one if that was already invoiced).</summary>
+    public DateTimeOffset? BillingPeriodStart { get; init; }
+    /// <summary>The journal entry its overage went into; null when the plan's allowance covered it.</summary>
+    public string? JournalKey { get; init; }
 }
 
 public static class UsageKinds

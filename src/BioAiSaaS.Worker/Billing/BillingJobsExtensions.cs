@@ -1,6 +1,9 @@
 using BioAiSaaS.Core.Billing.Accounting;
+using BioAiSaaS.Core.Billing.Cycles;
 using BioAiSaaS.Core.Billing.Orders;
 using BioAiSaaS.Core.Billing.Payments;
+using BioAiSaaS.Core.Billing.RateCards;
+using BioAiSaaS.Core.Billing.Subscriptions;
 using BioAiSaaS.Core.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -8,7 +11,7 @@ namespace BioAiSaaS.Worker.Billing;
 
 public static class BillingJobsExtensions
 {
-    /// <summary>The ledger, the payment providers, and the reconciliation job.</summary>
+    /// <summary>The ledger, the payment providers, the reconciliation job, usage ingestion and the billing cycle.</summary>
     public static IHostApplicationBuilder AddBillingJobs(this IHostApplicationBuilder builder)
     {
         builder.AddValidatedOptions<ReconciliationOptions>(ReconciliationOptions.Section);
@@ -17,6 +20,15 @@ public static class BillingJobsExtensions
         builder.Services.AddScoped<PaymentSettlement>();
         builder.Services.AddPaymentProviders(builder.Configuration);
         builder.Services.AddHostedService<PaymentReconciliation>();
+        // Metering into money, and billing cycles with invoices (docs/decisions/0010-billing-cycles.md).
+        builder.AddValidatedOptions<UsageIngestionOptions>(UsageIngestionOptions.Section);
+        builder.AddValidatedOptions<BillingCycleOptions>(BillingCycleOptions.Section);
+        builder.Services.AddScoped<RateCardCatalog>();
+        builder.Services.AddScoped<SubscriptionService>();
+        builder.Services.AddScoped<UsageIngestor>();
+        builder.Services.AddScoped<InvoiceBuilder>();
+        builder.Services.AddHostedService<UsageIngestion>();
+        builder.Services.AddHostedService<BillingCycle>();
         return builder;
     }
 }

@@ -88,6 +88,8 @@ public class StackFixture : IAsyncLifetime
                 .. AlipayArguments(),
                 // Reconciliation looks every second; orders still wait the default minute before it queries them.
                 "--Billing:Reconciliation:IntervalSeconds=1",
+                // Usage is billed, and ended periods closed, every second (tests age periods instead of waiting a month).
+                "--Billing:Usage:IntervalSeconds=1", "--Billing:Cycle:IntervalSeconds=1",
             ],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);

@@ -141,6 +141,13 @@ public sealed class SubscriptionService(BioDbContext db, Ledger ledger, TimeProv
                 next = PlanCodes.Free;
             }
         }
+        // The period that ended waits for its invoice: the billing cycle job finalises this draft. Entries posted
+        // before now (this transaction's time) belong to it; the renewal above is the next period's.
+        await db.Database.ExecuteSqlAsync($"""
+            INSERT INTO invoices (user_id, status, period_start, period_end, plan_code, cut_off, charges_fen, payments_fen)
+            VALUES ({subscription.UserId}, 'draft', {subscription.CurrentPeriodStart}, {start}, {subscription.PlanCode}, now(), 0, 0)
+            ON CONFLICT (user_id, period_start) DO NOTHING
+            """, cancellationToken);
         subscription.PlanCode = next;
         subscription.ScheduledPlanCode = null;
         subscription.CancelAtPeriodEnd = false;

@@ -166,6 +166,255 @@ namespace BioAiSaaS.Core.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.Invoice", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("ChargesFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("charges_fen");
+
+                    b.Property<DateTimeOffset>("CutOff")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cut_off");
+
+                    b.Property<DateTimeOffset?>("FinalizedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("finalized_at");
+
+                    b.Property<string>("Number")
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("number");
+
+                    b.Property<long>("PaymentsFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("payments_fen");
+
+                    b.Property<DateTimeOffset>("PeriodEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_end");
+
+                    b.Property<DateTimeOffset>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("PlanCode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("plan_code");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_invoices");
+
+                    b.HasIndex("Number")
+                        .IsUnique()
+                        .HasDatabaseName("ix_invoices_number");
+
+                    b.HasIndex("Status")
+                        .HasDatabaseName("ix_invoices_drafts")
+                        .HasFilter("status = 'draft'");
+
+                    b.HasIndex("UserId", "PeriodStart")
+                        .IsUnique()
+                        .HasDatabaseName("ix_invoices_user_id_period_start");
+
+                    b.ToTable("invoices", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_invoices_status", "status IN ('draft', 'final')");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.InvoiceEntry", b =>
+                {
+                    b.Property<long>("EntryId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("entry_id");
+
+                    b.Property<long>("InvoiceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("invoice_id");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("EntryId")
+                        .HasName("pk_invoice_entries");
+
+                    b.HasIndex("InvoiceId")
+                        .HasDatabaseName("ix_invoice_entries_invoice_id");
+
+                    b.ToTable("invoice_entries", (string)null);
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.InvoiceLine", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_fen");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
+                        .HasColumnName("description");
+
+                    b.Property<int>("Entries")
+                        .HasColumnType("integer")
+                        .HasColumnName("entries");
+
+                    b.Property<long>("InvoiceId")
+                        .HasColumnType("bigint")
+                        .HasColumnName("invoice_id");
+
+                    b.Property<string>("Kind")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("kind");
+
+                    b.Property<int>("Position")
+                        .HasColumnType("integer")
+                        .HasColumnName("position");
+
+                    b.Property<string>("Section")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("section");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_invoice_lines");
+
+                    b.HasIndex("InvoiceId", "Position")
+                        .IsUnique()
+                        .HasDatabaseName("ix_invoice_lines_invoice_id_position");
+
+                    b.ToTable("invoice_lines", (string)null);
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.UsagePeriod", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<long>("CachedOverageTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cached_overage_tokens");
+
+                    b.Property<DateTimeOffset?>("ClosedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("closed_at");
+
+                    b.Property<long>("IncludedSandboxMs")
+                        .HasColumnType("bigint")
+                        .HasColumnName("included_sandbox_ms");
+
+                    b.Property<long>("IncludedTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("included_tokens");
+
+                    b.Property<long>("InputOverageTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("input_overage_tokens");
+
+                    b.Property<DateTimeOffset>("PeriodEnd")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_end");
+
+                    b.Property<string>("PlanCode")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("plan_code");
+
+                    b.Property<long>("SandboxMsUsed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("sandbox_ms_used");
+
+                    b.Property<long>("TokensUsed")
+                        .HasColumnType("bigint")
+                        .HasColumnName("tokens_used");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId", "PeriodStart")
+                        .HasName("pk_usage_periods");
+
+                    b.ToTable("usage_periods", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_usage_periods_period", "period_end > period_start");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.UsagePeriodItem", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<DateTimeOffset>("PeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("period_start");
+
+                    b.Property<string>("Item")
+                        .HasMaxLength(120)
+                        .HasColumnType("character varying(120)")
+                        .HasColumnName("item");
+
+                    b.Property<long>("ChargedFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("charged_fen");
+
+                    b.Property<long>("CostParts")
+                        .HasColumnType("bigint")
+                        .HasColumnName("cost_parts");
+
+                    b.Property<long>("OverageQuantity")
+                        .HasColumnType("bigint")
+                        .HasColumnName("overage_quantity");
+
+                    b.HasKey("UserId", "PeriodStart", "Item")
+                        .HasName("pk_usage_period_items");
+
+                    b.ToTable("usage_period_items", (string)null);
+                });
+
             modelBuilder.Entity("BioAiSaaS.Core.Billing.Orders.PaymentOrder", b =>
                 {
                     b.Property<string>("OutTradeNo")
@@ -1424,9 +1673,22 @@ namespace BioAiSaaS.Core.Data.Migrations
 
                     NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
 
+                    b.Property<DateTimeOffset?>("BilledAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("billed_at");
+
+                    b.Property<DateTimeOffset?>("BillingPeriodStart")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("billing_period_start");
+
                     b.Property<DateTimeOffset>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
+
+                    b.Property<string>("JournalKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("journal_key");
 
                     b.Property<string>("Key")
                         .IsRequired()
@@ -1485,6 +1747,10 @@ namespace BioAiSaaS.Core.Data.Migrations
 
                     b.HasIndex("OwnerId", "CreatedAt")
                         .HasDatabaseName("ix_usage_events_owner_id_created_at");
+
+                    b.HasIndex("OwnerId", "Id")
+                        .HasDatabaseName("ix_usage_events_unbilled")
+                        .HasFilter("billed_at IS NULL");
 
                     b.ToTable("usage_events", (string)null);
                 });
@@ -1698,6 +1964,33 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_journal_lines_journal_entries_entry_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.InvoiceEntry", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Billing.Accounting.JournalEntry", null)
+                        .WithOne()
+                        .HasForeignKey("BioAiSaaS.Core.Billing.Cycles.InvoiceEntry", "EntryId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_invoice_entries_journal_entries_entry_id");
+
+                    b.HasOne("BioAiSaaS.Core.Billing.Cycles.Invoice", null)
+                        .WithMany()
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_invoice_entries_invoices_invoice_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.InvoiceLine", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Billing.Cycles.Invoice", null)
+                        .WithMany("Lines")
+                        .HasForeignKey("InvoiceId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired()
+                        .HasConstraintName("fk_invoice_lines_invoices_invoice_id");
                 });
 
             modelBuilder.Entity("BioAiSaaS.Core.Billing.Orders.PaymentRefund", b =>
@@ -1980,6 +2273,11 @@ namespace BioAiSaaS.Core.Data.Migrations
                 });
 
             modelBuilder.Entity("BioAiSaaS.Core.Billing.Accounting.JournalEntry", b =>
+                {
+                    b.Navigation("Lines");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.Cycles.Invoice", b =>
                 {
                     b.Navigation("Lines");
                 });

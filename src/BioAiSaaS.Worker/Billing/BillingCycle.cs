@@ -1,0 +1,82 @@
+using BioAiSaaS.Core.Billing.Cycles;
+using BioAiSaaS.Core.Billing.Subscriptions;
+using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.Worker.Billing;
+
+/// <summary>
+/// Closes billing periods. First rolls over every subscription whose period has ended (the same roll-over, and the
+/// same journal keys, as <see cref="SubscriptionService"/>'s lazy one, so whichever runs first wins and nothing is
+/// charged twice; the roll-over leaves a draft invoice for the period that ended). Then finalises draft invoices
+/// with <see cref="InvoiceBuilder"/>, which locks each and skips it if final: safe to re-run and with several workers.
+/// </summary>
+public sealed class BillingCycle(IServiceScopeFactory scopes, IOptions<BillingCycleOptions> options, TimeProvider time,
+    ILogger<BillingCycle> logger) : BackgroundService
+{
+    private readonly BillingCycleOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await CloseAsync(time.GetUtcNow(), stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "The billing cycle failed; the next round retries");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One round as of <paramref name="at"/>; returns how many invoices it finalised.</summary>
+    public async Task<int> CloseAsync(DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        List<Guid> due;
+        List<DraftInvoice> drafts;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+            due = await db.Database.SqlQuery<Guid>(
+                $"""SELECT user_id AS "Value" FROM billing_subscriptions_due({at}, {_options.BatchSize})""").ToListAsync(cancellationToken);
+        }
+        foreach (var user in due)
+        {
+            await using var scope = scopes.CreateTenantScope(user);
+            await scope.ServiceProvider.GetRequiredService<SubscriptionService>().GetAsync(user, cancellationToken);
+        }
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+            drafts = await db.Database.SqlQuery<DraftInvoice>(
+                $"SELECT invoice_id, user_id FROM billing_draft_invoices({_options.BatchSize})").ToListAsync(cancellationToken);
+        }
+        var finalised = 0;
+        foreach (var draft in drafts)
+        {
+            await using var scope = scopes.CreateTenantScope(draft.UserId);
+            if (await scope.ServiceProvider.GetRequiredService<InvoiceBuilder>().FinaliseAsync(draft.UserId, draft.InvoiceId, cancellationToken))
+            {
+                finalised++;
+            }
+        }
+        if (finalised > 0)
+        {
+            logger.LogInformation("Finalised {Count} invoices", finalised);
+        }
+        return finalised;
+    }
+
+    private sealed record DraftInvoice(long InvoiceId, Guid UserId);
+}

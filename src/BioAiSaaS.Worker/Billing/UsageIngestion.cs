@@ -1,0 +1,59 @@
+using BioAiSaaS.Core.Billing.Cycles;
+using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Tenancy;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace BioAiSaaS.Worker.Billing;
+
+/// <summary>
+/// Bills metered usage: finds users with unbilled usage events (a SECURITY DEFINER function, since usage is
+/// owner-only) and, acting as each, runs <see cref="UsageIngestor"/> until their events are billed. Exactly once by
+/// construction: an event is marked billed in the transaction that posts its charge, and claimed with SKIP LOCKED.
+/// </summary>
+public sealed class UsageIngestion(IServiceScopeFactory scopes, IOptions<UsageIngestionOptions> options, TimeProvider time,
+    ILogger<UsageIngestion> logger) : BackgroundService
+{
+    private readonly UsageIngestionOptions _options = options.Value;
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), time);
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stoppingToken))
+            {
+                try
+                {
+                    await IngestAsync(stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogWarning(ex, "Usage ingestion failed; the next round retries");
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>One round; returns how many events were billed.</summary>
+    public async Task<int> IngestAsync(CancellationToken cancellationToken)
+    {
+        List<Guid> users;
+        await using (var scope = scopes.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
+            users = await db.Database.SqlQuery<Guid>(
+                $"""SELECT user_id AS "Value" FROM billing_users_with_unbilled_usage({_options.UsersPerRound})""").ToListAsync(cancellationToken);
+        }
+        var billed = 0;
+        foreach (var user in users)
+        {
+            await using var scope = scopes.CreateTenantScope(user);
+            billed += await scope.ServiceProvider.GetRequiredService<UsageIngestor>().IngestAllAsync(user, _options.BatchSize, cancellationToken);
+        }
+        return billed;
+    }
+}
