@@ -30,6 +30,7 @@ builder.AddWeChatSignIn();
 builder.AddRunsFeature();
 builder.AddKnowledgeFeature();
 builder.AddBillingFeature();
+builder.AddFinanceReports();
 
 var app = builder.Build();
 
@@ -47,6 +48,7 @@ app.MapTwoFactorApi();
 app.MapApiKeysApi();
 app.MapPrivacyApi();
 app.MapAdminApi();
+app.MapFinanceReportsApi();
 app.MapRunsApi();
 app.MapProjectRunsApi();
 app.MapRunArtifactsApi();

@@ -83,14 +83,5 @@ public sealed class AdminTests(StackFixture stack)
         Assert.Contains("apikey.created", types);
     }
 
-    private async Task<HttpClient> AdminAsync()
-    {
-        // One sign-in per call (the per-account sign-in limit is 10 a minute): the first call registers the admin.
-        var email = StackFixture.AdminEmail;
-        var signIn = await stack.AnonymousApi.PostSignInAsync(email, AccountsClient.Password);
-        var tokens = signIn.StatusCode == HttpStatusCode.OK
-            ? await signIn.ReadAsync<BioAiSaaS.Api.Auth.TokenResponse>()
-            : (await AccountsClient.CreateVerifiedUserAsync(stack, "admin", email)).Tokens;
-        return stack.CreateApiClient(tokens.AccessToken);
-    }
+    private Task<HttpClient> AdminAsync() => stack.AdminClientAsync();
 }

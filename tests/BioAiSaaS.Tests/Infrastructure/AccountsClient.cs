@@ -15,6 +15,16 @@ public static class AccountsClient
     public const string Password = "correct horse battery staple";
     private static int _counter;
 
+    /// <summary>An API client signed in as the stack's admin (registered on first use; one sign-in per call).</summary>
+    public static async Task<HttpClient> AdminClientAsync(this StackFixture stack)
+    {
+        var signIn = await stack.AnonymousApi.PostSignInAsync(StackFixture.AdminEmail, Password);
+        var tokens = signIn.StatusCode == System.Net.HttpStatusCode.OK
+            ? await signIn.ReadAsync<BioAiSaaS.Api.Auth.TokenResponse>()
+            : (await CreateVerifiedUserAsync(stack, "admin", StackFixture.AdminEmail)).Tokens;
+        return stack.CreateApiClient(tokens.AccessToken);
+    }
+
     public static string UniqueEmail(string prefix) =>
         $"{prefix}-{Interlocked.Increment(ref _counter)}-{Guid.NewGuid().ToString("N")[..8]}@bio.test";
 
