@@ -20,6 +20,7 @@ public static class BillingFeature
         builder.Services.AddScoped<SubscriptionService>();
         builder.Services.AddScoped<RateCardCatalog>();
         builder.Services.AddPaymentProviders(builder.Configuration);
+        builder.AddRunBilling();
         // Every provider billing knows has its answer format, configured or not: an unconfigured provider's
         // notifications are still answered in the form its servers understand.
         builder.Services.AddKeyedSingleton<INotificationResponder, WeChatPayResponder>(PaymentProviders.WeChatPay);
@@ -34,6 +35,7 @@ public static class BillingFeature
         app.MapTopUpsApi();
         app.MapSubscriptionApi();
         app.MapPaymentNotificationsApi();
+        app.MapRunBillingApi();
         return app;
     }
 }

@@ -1,6 +1,7 @@
 using BioAiSaaS.Core.Billing.Accounting;
 using BioAiSaaS.Core.Billing.Orders;
 using BioAiSaaS.Core.Billing.Payments;
+using BioAiSaaS.Core.Billing.RunPricing;
 using BioAiSaaS.Core.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -17,6 +18,9 @@ public static class BillingJobsExtensions
         builder.Services.AddScoped<PaymentSettlement>();
         builder.Services.AddPaymentProviders(builder.Configuration);
         builder.Services.AddHostedService<PaymentReconciliation>();
+        // Outcome-priced runs: the fee is charged where runs end (RunStore); unanswered outcomes are accepted here.
+        builder.AddValidatedOptions<RunBillingOptions>(RunBillingOptions.Section);
+        builder.Services.AddHostedService<OutcomeAutoAccept>();
         return builder;
     }
 }

@@ -88,6 +88,10 @@ public class StackFixture : IAsyncLifetime
                 .. AlipayArguments(),
                 // Reconciliation looks every second; orders still wait the default minute before it queries them.
                 "--Billing:Reconciliation:IntervalSeconds=1",
+                // Many tests run several project runs of one Free user at once: Free's concurrent-run limit (1) is raised
+                // here as the rate limits are; the limit itself is tested on Pro, whose limit stays. Outcomes past their
+                // reject window are accepted within a second.
+                "--Billing:Runs:ConcurrentRunLimits:free=100", "--Billing:Runs:AutoAcceptIntervalSeconds=1",
             ],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);
