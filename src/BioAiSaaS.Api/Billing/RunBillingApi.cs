@@ -64,7 +64,8 @@ public static class RunBillingApi
         app.MapGet("/api/billing/templates", ListTemplatesAsync)
             .WithTags("Billing").WithName("ListTaskTemplates")
             .WithSummary("Task templates and how runs of them are billed")
-            .WithDescription("Name one as `template` in a project run. Outcome-priced templates charge their fixed fee only when the run succeeds.");
+            .WithDescription("Name one as `template` in a project run. Outcome-priced templates charge their fixed fee only when the run succeeds.")
+            .AllowAnonymous();
 
         var billing = app.MapGroup("/api/billing").WithTags("Billing").RequireAuthorization()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
