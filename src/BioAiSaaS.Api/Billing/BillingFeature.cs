@@ -20,6 +20,7 @@ public static class BillingFeature
         builder.Services.AddScoped<SubscriptionService>();
         builder.Services.AddScoped<RateCardCatalog>();
         builder.Services.AddPaymentProviders(builder.Configuration);
+        builder.AddRunBilling();
         // Every provider billing knows has its answer format, configured or not: an unconfigured provider's
         // notifications are still answered in the form its servers understand.
         builder.Services.AddKeyedSingleton<INotificationResponder, WeChatPayResponder>(PaymentProviders.WeChatPay);
@@ -36,6 +37,7 @@ public static class BillingFeature
         app.MapSubscriptionApi();
         app.MapPaymentNotificationsApi();
         app.MapInvoicesApi();
+        app.MapRunBillingApi();
         return app;
     }
 }

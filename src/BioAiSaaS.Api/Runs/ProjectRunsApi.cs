@@ -2,12 +2,13 @@ using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.Projects;
 using BioAiSaaS.Api.RateLimiting;
 using BioAiSaaS.Core.Agents;
+using BioAiSaaS.Core.Billing.RunPricing;
 using BioAiSaaS.Core.Data;
-using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Tools;
 using BioAiSaaS.Core.Workflows;
@@ -27,8 +28,9 @@ namespace BioAiSaaS.Api.Runs;
 /// <param name="Inputs">Ids of the project's documents, or of its earlier runs' artifacts, to give the run as files
 /// (<c>inputs/&lt;name&gt;</c> in its sandbox).</param>
 /// <param name="Review">Whether the reviewer checks the role steps (default: the deployment's <c>Agents:Review</c>).</param>
+/// <param name="Template">A task template (GET /api/billing/templates): it sets how the run is billed, token-based or outcome-based.</param>
 public sealed record ProjectRunSubmission(WorkflowDefinition? Workflow, string? Task, Dictionary<string, string>? Models = null,
-    RunBudgetRequest? Budget = null, List<Guid>? Inputs = null, bool? Review = null);
+    RunBudgetRequest? Budget = null, List<Guid>? Inputs = null, bool? Review = null, string? Template = null);
 
 /// <summary>A run's budget: at most <paramref name="MaxTokens"/> tokens and <paramref name="MaxSeconds"/> seconds.</summary>
 public sealed record RunBudgetRequest(long? MaxTokens, int? MaxSeconds);
@@ -52,8 +54,10 @@ public static class ProjectRunsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status403Forbidden)
             .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status402PaymentRequired)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
         app.MapGet("/api/runs/{id:guid}/events", StreamAsync)
@@ -67,8 +71,9 @@ public static class ProjectRunsApi
     }
 
     private static async Task<Results<Accepted<RunResponse>, ValidationProblem, ProblemHttpResult>> SubmitAsync(
-        Guid id, ProjectRunSubmission submission, HttpContext context, BioDbContext db, ToolRegistry tools, RunDispatcher dispatcher,
-        OfflinePlanner planner, IOptions<LanguageModelOptions> languageModel, IOptions<AgentOptions> agents, CancellationToken cancellationToken)
+        Guid id, ProjectRunSubmission submission, HttpContext context, BioDbContext db, ToolRegistry tools, RunAdmission admission,
+        RunAuthoriser authoriser, OfflinePlanner planner, IOptions<LanguageModelOptions> languageModel, IOptions<AgentOptions> agents,
+        CancellationToken cancellationToken)
     {
         if (await ProjectsApi.FindAsync(db, context, id, cancellationToken) is null)
         {
@@ -79,8 +84,8 @@ public static class ProjectRunsApi
         {
             return TypedResults.ValidationProblem(settingsErrors);
         }
-        var settings = new RunSettings(submission.Models, submission.Budget?.MaxTokens, submission.Budget?.MaxSeconds, submission.Inputs,
-            submission.Review).ToJson();
+        var kind = RunKind.Workflow;
+        string? workflowJson = null;
         var workflow = submission.Workflow;
         if (workflow is null)
         {
@@ -94,48 +99,45 @@ public static class ProjectRunsApi
             if (languageModel.Value.IsConfigured)
             {
                 // The Worker's planner role makes the workflow; the run is accepted now.
-                return await AcceptAsync(new Run
-                {
-                    Id = Guid.CreateVersion7(), OwnerId = context.User.RequiredUserId(), Kind = RunKind.Task, ProjectId = id,
-                    Task = submission.Task, Settings = settings, Status = RunStatus.Queued, CreatedAt = DateTimeOffset.UtcNow,
-                }, db, dispatcher, cancellationToken);
+                kind = RunKind.Task;
             }
-            // No language model: the offline planner runs the one tool that matches, or says why it cannot.
-            var plan = await planner.PlanAsync(submission.Task, cancellationToken);
-            if (plan.Workflow is null)
+            else
             {
-                return Problems.Of(StatusCodes.Status422UnprocessableEntity, "The task cannot be planned without a language model", plan.Explanation!);
+                // No language model: the offline planner runs the one tool that matches, or says why it cannot.
+                var plan = await planner.PlanAsync(submission.Task, cancellationToken);
+                if (plan.Workflow is null)
+                {
+                    return Problems.Of(StatusCodes.Status422UnprocessableEntity, "The task cannot be planned without a language model", plan.Explanation!);
+                }
+                workflow = plan.Workflow;
             }
-            workflow = plan.Workflow;
         }
-        var errors = WorkflowValidator.Validate(workflow, tools, languageModel.Value.IsConfigured);
-        if (errors.Count > 0)
+        if (workflow is not null)
         {
-            return TypedResults.ValidationProblem(errors);
+            var errors = WorkflowValidator.Validate(workflow, tools, languageModel.Value.IsConfigured);
+            if (errors.Count > 0)
+            {
+                return TypedResults.ValidationProblem(errors);
+            }
+            workflowJson = JsonSerializer.Serialize(workflow, JsonSerializerOptions.Web);
         }
 
-        return await AcceptAsync(new Run
+        // Billing: the quote decides the run's token budget (the plan's max run budget when it names none, so the worker
+        // stops it with budget_exhausted), and the admission checks plan limits, wallet and auto-authorisation.
+        var userId = context.User.RequiredUserId();
+        var template = submission.Template is null ? null : await authoriser.TemplateAsync(submission.Template, cancellationToken);
+        var billingPlan = await authoriser.PlanAsync(userId, cancellationToken);
+        var quote = await authoriser.QuoteAsync(userId, billingPlan, template, submission.Budget?.MaxTokens, submission.Budget?.MaxSeconds,
+            cancellationToken);
+        var settings = new RunSettings(submission.Models, quote.MaxTokens, quote.MaxSeconds, submission.Inputs, submission.Review).ToJson();
+        var admitted = await admission.SubmitAsync(userId, id, new PreparedRun(kind, submission.Task, workflowJson, settings), quote, billingPlan,
+            cancellationToken);
+        return admitted.Result switch
         {
-            Id = Guid.CreateVersion7(),
-            OwnerId = context.User.RequiredUserId(),
-            Kind = RunKind.Workflow,
-            ProjectId = id,
-            Task = submission.Task,
-            Workflow = JsonSerializer.Serialize(workflow, JsonSerializerOptions.Web),
-            Settings = settings,
-            Status = RunStatus.Queued,
-            CreatedAt = DateTimeOffset.UtcNow,
-        }, db, dispatcher, cancellationToken);
-    }
-
-    private static async Task<Accepted<RunResponse>> AcceptAsync(Run run, BioDbContext db, RunDispatcher dispatcher,
-        CancellationToken cancellationToken)
-    {
-        db.Runs.Add(run);
-        // Committed before it is queued: once we answer 202 the run exists, whatever happens to Redis.
-        await db.SaveChangesAsync(cancellationToken);
-        await dispatcher.TryDispatchAsync(new QueuedRun(run.Id, run.OwnerId), CancellationToken.None);
-        return TypedResults.Accepted($"/api/runs/{run.Id}", RunResponse.From(run));
+            Accepted<RunResponse> accepted => accepted,
+            ProblemHttpResult problem => problem,
+            var other => throw new InvalidOperationException($"Unexpected result {other}."),
+        };
     }
 
     private static async Task<Results<ServerSentEventsResult<JsonElement>, ProblemHttpResult>> StreamAsync(

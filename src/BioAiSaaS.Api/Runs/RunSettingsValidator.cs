@@ -46,6 +46,10 @@ public static class RunSettingsValidator
                 errors["budget.maxSeconds"] = [$"Between 1 and {RunSettings.MaxSecondsBudget}."];
             }
         }
+        if (submission.Template is { } template && !await db.TaskTemplates.AsNoTracking().AnyAsync(t => t.Code == template, cancellationToken))
+        {
+            errors["template"] = [$"'{template}' is not a template; see GET /api/billing/templates."];
+        }
         if (submission.Inputs is { Count: > 0 } inputs)
         {
             if (inputs.Count > RunSettings.MaxInputs)

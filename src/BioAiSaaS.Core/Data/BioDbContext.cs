@@ -2,6 +2,7 @@ using BioAiSaaS.Core.Billing;
 using BioAiSaaS.Core.Billing.Accounting;
 using BioAiSaaS.Core.Billing.Orders;
 using BioAiSaaS.Core.Billing.Plans;
+using BioAiSaaS.Core.Billing.RunPricing;
 using BioAiSaaS.Core.Billing.Subscriptions;
 using BioAiSaaS.Core.Identity;
 using BioAiSaaS.Core.Knowledge;
@@ -41,6 +42,10 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
     public DbSet<Subscription> Subscriptions => Set<Subscription>();
     public DbSet<PaymentOrder> PaymentOrders => Set<PaymentOrder>();
     public DbSet<PaymentRefund> PaymentRefunds => Set<PaymentRefund>();
+    public DbSet<TaskTemplate> TaskTemplates => Set<TaskTemplate>();
+    public DbSet<BillingSettings> BillingSettings => Set<BillingSettings>();
+    public DbSet<RunCharge> RunCharges => Set<RunCharge>();
+    public DbSet<RunQuote> RunQuotes => Set<RunQuote>();
 
     protected override void OnModelCreating(ModelBuilder builder)
     {
@@ -79,6 +84,7 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             run.HasOne<Project>().WithMany().HasForeignKey(r => r.ProjectId).OnDelete(DeleteBehavior.Cascade);
             run.HasIndex(r => new { r.ProjectId, r.CreatedAt });
         });
+        ConfigureRunBilling(modelBuilder);
         modelBuilder.Entity<RunStep>(step =>
         {
             step.ToTable("run_steps");
@@ -179,6 +185,73 @@ public sealed class BioDbContext(DbContextOptions<BioDbContext> options)
             entry.HasIndex(e => e.InvoiceId);
             entry.HasOne<Billing.Cycles.Invoice>().WithMany().HasForeignKey(e => e.InvoiceId).OnDelete(DeleteBehavior.Restrict);
             entry.HasOne<JournalEntry>().WithOne().HasForeignKey<Billing.Cycles.InvoiceEntry>(e => e.EntryId).OnDelete(DeleteBehavior.Restrict);
+        });
+    }
+
+    /// <summary>
+    /// Quotes, auto-authorisation and outcome-priced runs (docs/decisions/0011-run-billing.md). Their raw SQL (row-level
+    /// security, the auto-accept function, the template seed) is in <c>RunBillingSql</c>.
+    /// </summary>
+    private static void ConfigureRunBilling(ModelBuilder modelBuilder)
+    {
+        // The usage ingestion skips the usage of runs whose billing_mode is outcome-based: their fee is their price.
+        modelBuilder.Entity<Run>().Property(r => r.BillingMode).HasMaxLength(16).HasDefaultValue(BillingModes.TokenBased);
+        modelBuilder.Entity<TaskTemplate>(template =>
+        {
+            template.ToTable("task_templates", t =>
+            {
+                t.HasCheckConstraint("ck_task_templates_billing_mode", "billing_mode IN ('token-based', 'outcome-based')");
+                t.HasCheckConstraint("ck_task_templates_price", "price_fen >= 0");
+            });
+            template.HasKey(t => t.Code);
+            template.Property(t => t.Code).HasMaxLength(64);
+            template.Property(t => t.Name).HasMaxLength(200);
+            template.Property(t => t.Description).HasMaxLength(2000);
+            template.Property(t => t.BillingMode).HasMaxLength(16);
+        });
+        modelBuilder.Entity<BillingSettings>(settings =>
+        {
+            settings.ToTable("billing_settings", t => t.HasCheckConstraint("ck_billing_settings_limit", "auto_authorise_limit_fen >= 0"));
+            settings.HasKey(s => s.UserId);
+            settings.HasOne<User>().WithOne().HasForeignKey<BillingSettings>(s => s.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RunCharge>(charge =>
+        {
+            charge.ToTable("run_charges", t =>
+            {
+                t.HasCheckConstraint("ck_run_charges_quote", "quote_fen >= 0 AND list_fen >= 0");
+                t.HasCheckConstraint("ck_run_charges_outcome_status", "outcome_status IS NULL OR outcome_status IN ('pending', 'accepted', 'rejected')");
+            });
+            charge.HasKey(c => c.RunId);
+            charge.Property(c => c.BillingMode).HasMaxLength(16);
+            charge.Property(c => c.TemplateCode).HasMaxLength(64);
+            charge.Property(c => c.Basis).HasMaxLength(32);
+            charge.Property(c => c.RateCard).HasMaxLength(64);
+            charge.Property(c => c.Authorisation).HasMaxLength(16);
+            charge.Property(c => c.OutcomeStatus).HasMaxLength(16);
+            charge.Property(c => c.OutcomeRejectReason).HasMaxLength(1000);
+            charge.HasOne<Run>().WithOne().HasForeignKey<RunCharge>(c => c.RunId).OnDelete(DeleteBehavior.Cascade);
+            charge.HasIndex(c => c.UserId);
+            // The auto-accept job's queue: charged outcomes still open, by deadline.
+            charge.HasIndex(c => c.OutcomeAcceptBy).HasFilter("outcome_status = 'pending'").HasDatabaseName("ix_run_charges_pending_outcomes");
+        });
+        modelBuilder.Entity<RunQuote>(quote =>
+        {
+            quote.ToTable("run_quotes", t =>
+            {
+                t.HasCheckConstraint("ck_run_quotes_amount", "amount_fen >= 0 AND list_fen >= 0");
+                t.HasCheckConstraint("ck_run_quotes_status", "status IN ('pending', 'confirmed')");
+            });
+            quote.HasKey(q => q.Id);
+            quote.Property(q => q.Basis).HasMaxLength(32);
+            quote.Property(q => q.BillingMode).HasMaxLength(16);
+            quote.Property(q => q.TemplateCode).HasMaxLength(64);
+            quote.Property(q => q.RateCard).HasMaxLength(64);
+            quote.Property(q => q.Status).HasMaxLength(16);
+            quote.Property(q => q.Run).HasColumnType("jsonb");
+            quote.HasOne<User>().WithMany().HasForeignKey(q => q.UserId).OnDelete(DeleteBehavior.Cascade);
+            quote.HasOne<Project>().WithMany().HasForeignKey(q => q.ProjectId).OnDelete(DeleteBehavior.Cascade);
+            quote.HasIndex(q => new { q.UserId, q.CreatedAt });
         });
     }
 

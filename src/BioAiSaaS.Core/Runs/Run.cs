@@ -27,6 +27,11 @@ public sealed class Run
     public string? Task { get; init; }
     /// <summary>The client's choices (<see cref="RunSettings"/>) as JSON; null for the defaults.</summary>
     public string? Settings { get; init; }
+    /// <summary>
+    /// How the run is paid for (<see cref="Billing.RunPricing.BillingModes"/>): <c>token-based</c> (its usage is charged) or
+    /// <c>outcome-based</c> (a fixed fee on success; its usage events must not be charged again).
+    /// </summary>
+    public string BillingMode { get; init; } = Billing.RunPricing.BillingModes.TokenBased;
     /// <summary>How many events the run has logged; appending one takes the next number (<see cref="RunEventLog"/>).</summary>
     public long EventCount { get; set; }
 

@@ -4,6 +4,7 @@ using BioAiSaaS.Core.Billing.Orders;
 using BioAiSaaS.Core.Billing.Payments;
 using BioAiSaaS.Core.Billing.RateCards;
 using BioAiSaaS.Core.Billing.Subscriptions;
+using BioAiSaaS.Core.Billing.RunPricing;
 using BioAiSaaS.Core.Hosting;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -29,6 +30,9 @@ public static class BillingJobsExtensions
         builder.Services.AddScoped<InvoiceBuilder>();
         builder.Services.AddHostedService<UsageIngestion>();
         builder.Services.AddHostedService<BillingCycle>();
+        // Outcome-priced runs: the fee is charged where runs end (RunStore); unanswered outcomes are accepted here.
+        builder.AddValidatedOptions<RunBillingOptions>(RunBillingOptions.Section);
+        builder.Services.AddHostedService<OutcomeAutoAccept>();
         return builder;
     }
 }

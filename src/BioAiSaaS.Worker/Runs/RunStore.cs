@@ -1,8 +1,10 @@
+using BioAiSaaS.Core.Billing.RunPricing;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Sandbox;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.Worker.Runs;
 
@@ -21,8 +23,10 @@ public sealed record RunClaim(QueuedRun Run, int Attempt, Run Details)
 /// Every write after the claim is fenced by the attempt number: a worker that lost its lease cannot
 /// overwrite the run, so a result is stored exactly once. Its scope acts as the run's owner (row-level security).
 /// </summary>
-public sealed class RunStore(BioDbContext db)
+public sealed class RunStore(BioDbContext db, IOptions<RunBillingOptions>? billing = null)
 {
+    private readonly TimeSpan _rejectWindow = (billing?.Value ?? new RunBillingOptions()).OutcomeRejectWindow;
+
     /// <summary>Claims a queued run, or a running one whose lease lapsed. Null when someone else holds it or it is done.</summary>
     public async Task<RunClaim?> TryClaimAsync(QueuedRun queued, string workerId, TimeSpan lease, CancellationToken cancellationToken)
     {
@@ -83,10 +87,38 @@ public sealed class RunStore(BioDbContext db)
     private async Task<bool> FinishAsync(RunClaim claim, RunStatus status, RunOutcome? outcome, string? error,
         CancellationToken cancellationToken)
     {
+        if (status == RunStatus.Succeeded && claim.Details.BillingMode == BillingModes.OutcomeBased)
+        {
+            // The one place a run ends: an outcome-priced run's fee is charged in the same transaction that marks it
+            // succeeded, so there is never a success without its charge or a charge without its success.
+            return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+            {
+                db.ChangeTracker.Clear();
+                await using var transaction = await db.Database.BeginTransactionAsync(ct);
+                if (await MarkFinishedAsync(claim, status, outcome, error, ct) is not { } run)
+                {
+                    return false;
+                }
+                await new OutcomeCharges(db).ChargeOnSuccessAsync(run, _rejectWindow, ct);
+                await transaction.CommitAsync(ct);
+                db.ChangeTracker.Clear();
+                return true;
+            }, cancellationToken);
+        }
+        var finished = await MarkFinishedAsync(claim, status, outcome, error, cancellationToken) is not null;
+        db.ChangeTracker.Clear();
+        return finished;
+    }
+
+    /// <summary>Stores the end of the run if the claim still holds; the run, or null when another attempt took over.</summary>
+    private async Task<Run?> MarkFinishedAsync(RunClaim claim, RunStatus status, RunOutcome? outcome, string? error,
+        CancellationToken cancellationToken)
+    {
         var run = await db.Runs.SingleOrDefaultAsync(r => r.Id == claim.RunId, cancellationToken);
         if (run is null || run.Attempt != claim.Attempt || run.Status != RunStatus.Running)
         {
-            return false;
+            db.ChangeTracker.Clear();
+            return null;
         }
         run.Status = status;
         run.Outcome = outcome;
@@ -97,15 +129,12 @@ public sealed class RunStore(BioDbContext db)
         {
             // Attempt is a concurrency token: the UPDATE matches only if no other claim happened meanwhile.
             await db.SaveChangesAsync(cancellationToken);
-            return true;
+            return run;
         }
         catch (DbUpdateConcurrencyException)
         {
-            return false;
-        }
-        finally
-        {
             db.ChangeTracker.Clear();
+            return null;
         }
     }
 

@@ -90,6 +90,10 @@ public class StackFixture : IAsyncLifetime
                 "--Billing:Reconciliation:IntervalSeconds=1",
                 // Usage is billed, and ended periods closed, every second (tests age periods instead of waiting a month).
                 "--Billing:Usage:IntervalSeconds=1", "--Billing:Cycle:IntervalSeconds=1",
+                // Many tests run several project runs of one Free user at once: Free's concurrent-run limit (1) is raised
+                // here as the rate limits are; the limit itself is tested on Pro, whose limit stays. Outcomes past their
+                // reject window are accepted within a second.
+                "--Billing:Runs:ConcurrentRunLimits:free=100", "--Billing:Runs:AutoAcceptIntervalSeconds=1",
             ],
             (options, _) => options.DisableDashboard = true,
             timeout.Token);

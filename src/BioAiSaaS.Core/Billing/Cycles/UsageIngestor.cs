@@ -33,9 +33,20 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
                 return 0;
             }
             var batch = new Batch(events[0].Id);
+            // An outcome-priced run's usage is what its fixed fee covers (charged only if it succeeds): marked billed,
+            // never priced, and not counted against the plan's allowance.
+            var runIds = events.Select(e => e.RunId).Distinct().ToList();
+            var outcomeRuns = (await db.Runs.AsNoTracking()
+                .Where(r => runIds.Contains(r.Id) && r.BillingMode == RunPricing.BillingModes.OutcomeBased).Select(r => r.Id)
+                .ToListAsync(ct)).ToHashSet();
             foreach (var usage in events)
             {
                 var period = await PeriodForAsync(batch, subscription, usage.CreatedAt, ct);
+                if (outcomeRuns.Contains(usage.RunId))
+                {
+                    batch.Assignments.Add((usage.Id, (period.PeriodStart, null)));
+                    continue;
+                }
                 await PriceAsync(batch, period, usage, ct);
             }
             await PostAsync(batch, userId, ct);

@@ -762,6 +762,268 @@ namespace BioAiSaaS.Core.Data.Migrations
                         });
                 });
 
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.BillingSettings", b =>
+                {
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.Property<long>("AutoAuthoriseLimitFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("auto_authorise_limit_fen");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("UserId")
+                        .HasName("pk_billing_settings");
+
+                    b.ToTable("billing_settings", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_billing_settings_limit", "auto_authorise_limit_fen >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.RunCharge", b =>
+                {
+                    b.Property<Guid>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Authorisation")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("authorisation");
+
+                    b.Property<string>("Basis")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("basis");
+
+                    b.Property<string>("BillingMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("billing_mode");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<long>("ListFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("list_fen");
+
+                    b.Property<DateTimeOffset?>("OutcomeAcceptBy")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("outcome_accept_by");
+
+                    b.Property<DateTimeOffset?>("OutcomeChargedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("outcome_charged_at");
+
+                    b.Property<DateTimeOffset?>("OutcomeDecidedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("outcome_decided_at");
+
+                    b.Property<long?>("OutcomeFeeFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("outcome_fee_fen");
+
+                    b.Property<string>("OutcomeRejectReason")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)")
+                        .HasColumnName("outcome_reject_reason");
+
+                    b.Property<string>("OutcomeStatus")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("outcome_status");
+
+                    b.Property<long>("QuoteFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("quote_fen");
+
+                    b.Property<Guid?>("QuoteId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("quote_id");
+
+                    b.Property<string>("RateCard")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("rate_card");
+
+                    b.Property<int?>("RateCardVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("rate_card_version");
+
+                    b.Property<string>("TemplateCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("template_code");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("RunId")
+                        .HasName("pk_run_charges");
+
+                    b.HasIndex("OutcomeAcceptBy")
+                        .HasDatabaseName("ix_run_charges_pending_outcomes")
+                        .HasFilter("outcome_status = 'pending'");
+
+                    b.HasIndex("UserId")
+                        .HasDatabaseName("ix_run_charges_user_id");
+
+                    b.ToTable("run_charges", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_run_charges_outcome_status", "outcome_status IS NULL OR outcome_status IN ('pending', 'accepted', 'rejected')");
+
+                            t.HasCheckConstraint("ck_run_charges_quote", "quote_fen >= 0 AND list_fen >= 0");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.RunQuote", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<long>("AmountFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("amount_fen");
+
+                    b.Property<string>("Basis")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("basis");
+
+                    b.Property<string>("BillingMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("billing_mode");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<DateTimeOffset>("ExpiresAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("expires_at");
+
+                    b.Property<long>("ListFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("list_fen");
+
+                    b.Property<Guid>("ProjectId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("project_id");
+
+                    b.Property<string>("RateCard")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("rate_card");
+
+                    b.Property<int?>("RateCardVersion")
+                        .HasColumnType("integer")
+                        .HasColumnName("rate_card_version");
+
+                    b.Property<string>("Run")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("run");
+
+                    b.Property<Guid?>("RunId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("run_id");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.Property<string>("TemplateCode")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("template_code");
+
+                    b.Property<Guid>("UserId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("user_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_run_quotes");
+
+                    b.HasIndex("ProjectId")
+                        .HasDatabaseName("ix_run_quotes_project_id");
+
+                    b.HasIndex("UserId", "CreatedAt")
+                        .HasDatabaseName("ix_run_quotes_user_id_created_at");
+
+                    b.ToTable("run_quotes", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_run_quotes_amount", "amount_fen >= 0 AND list_fen >= 0");
+
+                            t.HasCheckConstraint("ck_run_quotes_status", "status IN ('pending', 'confirmed')");
+                        });
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.TaskTemplate", b =>
+                {
+                    b.Property<string>("Code")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("code");
+
+                    b.Property<string>("BillingMode")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("billing_mode");
+
+                    b.Property<long?>("DefaultMaxTokens")
+                        .HasColumnType("bigint")
+                        .HasColumnName("default_max_tokens");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(2000)
+                        .HasColumnType("character varying(2000)")
+                        .HasColumnName("description");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<long>("PriceFen")
+                        .HasColumnType("bigint")
+                        .HasColumnName("price_fen");
+
+                    b.Property<int>("Rank")
+                        .HasColumnType("integer")
+                        .HasColumnName("rank");
+
+                    b.HasKey("Code")
+                        .HasName("pk_task_templates");
+
+                    b.ToTable("task_templates", null, t =>
+                        {
+                            t.HasCheckConstraint("ck_task_templates_billing_mode", "billing_mode IN ('token-based', 'outcome-based')");
+
+                            t.HasCheckConstraint("ck_task_templates_price", "price_fen >= 0");
+                        });
+                });
+
             modelBuilder.Entity("BioAiSaaS.Core.Billing.Subscriptions.Subscription", b =>
                 {
                     b.Property<Guid>("UserId")
@@ -1398,6 +1660,14 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("attempt");
 
+                    b.Property<string>("BillingMode")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasDefaultValue("token-based")
+                        .HasColumnName("billing_mode");
+
                     b.Property<DateTimeOffset?>("CancelRequestedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("cancel_requested_at");
@@ -2011,6 +2281,43 @@ namespace BioAiSaaS.Core.Data.Migrations
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired()
                         .HasConstraintName("fk_rate_card_prices_rate_cards_rate_card_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.BillingSettings", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Identity.User", null)
+                        .WithOne()
+                        .HasForeignKey("BioAiSaaS.Core.Billing.RunPricing.BillingSettings", "UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_billing_settings_users_user_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.RunCharge", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Runs.Run", null)
+                        .WithOne()
+                        .HasForeignKey("BioAiSaaS.Core.Billing.RunPricing.RunCharge", "RunId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_charges_runs_run_id");
+                });
+
+            modelBuilder.Entity("BioAiSaaS.Core.Billing.RunPricing.RunQuote", b =>
+                {
+                    b.HasOne("BioAiSaaS.Core.Projects.Project", null)
+                        .WithMany()
+                        .HasForeignKey("ProjectId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_quotes_projects_project_id");
+
+                    b.HasOne("BioAiSaaS.Core.Identity.User", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_run_quotes_users_user_id");
                 });
 
             modelBuilder.Entity("BioAiSaaS.Core.Billing.Subscriptions.Subscription", b =>
