@@ -9,7 +9,8 @@ namespace BioAiSaaS.Worker.Billing;
 /// <summary>
 /// Bills metered usage: finds users with unbilled usage events (a SECURITY DEFINER function, since usage is
 /// owner-only) and, acting as each, runs <see cref="UsageIngestor"/> until their events are billed. Exactly once by
-/// construction: an event is marked billed in the transaction that posts its charge, and claimed with SKIP LOCKED.
+/// construction: an event is marked billed in the transaction that posts its charge; batches of one user are taken
+/// one at a time, in event order (a per-user advisory lock), so the charge does not depend on which worker ran.
 /// </summary>
 public sealed class UsageIngestion(IServiceScopeFactory scopes, IOptions<UsageIngestionOptions> options, TimeProvider time,
     ILogger<UsageIngestion> logger) : BackgroundService

@@ -9,7 +9,7 @@ namespace BioAiSaaS.Core.Billing.Cycles;
 
 /// <summary>
 /// Turns one user's unbilled usage events into charges, in that user's tenant scope. A batch of events is claimed
-/// with FOR UPDATE SKIP LOCKED, counted against the plan's allowance for its period, priced exactly
+/// in event order under a per-user advisory lock (one batch per user at a time), counted against the plan's allowance for its period, priced exactly
 /// (<see cref="UsageCost"/>) by the version of the event's rate card in effect at its time, posted as the whole-fen
 /// difference per item, and marked billed — all in one transaction, so a crash loses nothing and bills nothing twice,
 /// and several workers never take the same event.
@@ -25,8 +25,12 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
         {
             db.ChangeTracker.Clear();
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            // One batch per user at a time, in the order the usage happened: the allowance is used up, and the cached-token
+            // discount allocated, in event order, so the charge never depends on which of several workers got there first
+            // (a batch skipping ahead of a locked one would price later events against the allowance first).
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"usage-ingestion:" + userId}, 0))", ct);
             var events = await db.UsageEvents.FromSql($"""
-                SELECT * FROM usage_events WHERE owner_id = {userId} AND billed_at IS NULL ORDER BY id LIMIT {batchSize} FOR UPDATE SKIP LOCKED
+                SELECT * FROM usage_events WHERE owner_id = {userId} AND billed_at IS NULL ORDER BY id LIMIT {batchSize} FOR UPDATE
                 """).AsNoTracking().ToListAsync(ct);
             if (events.Count == 0)
             {
