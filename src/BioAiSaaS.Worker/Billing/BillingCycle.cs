@@ -53,8 +53,16 @@ public sealed class BillingCycle(IServiceScopeFactory scopes, IOptions<BillingCy
         }
         foreach (var user in due)
         {
-            await using var scope = scopes.CreateTenantScope(user);
-            await scope.ServiceProvider.GetRequiredService<SubscriptionService>().GetAsync(user, cancellationToken);
+            try
+            {
+                await using var scope = scopes.CreateTenantScope(user);
+                await scope.ServiceProvider.GetRequiredService<SubscriptionService>().GetAsync(user, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One user's failure must not hold up everyone else's period close.
+                logger.LogWarning(ex, "Rolling over the subscription of user {UserId} failed; the next round retries", user);
+            }
         }
         await using (var scope = scopes.CreateAsyncScope())
         {
@@ -65,10 +73,17 @@ public sealed class BillingCycle(IServiceScopeFactory scopes, IOptions<BillingCy
         var finalised = 0;
         foreach (var draft in drafts)
         {
-            await using var scope = scopes.CreateTenantScope(draft.UserId);
-            if (await scope.ServiceProvider.GetRequiredService<InvoiceBuilder>().FinaliseAsync(draft.UserId, draft.InvoiceId, cancellationToken))
+            try
             {
-                finalised++;
+                await using var scope = scopes.CreateTenantScope(draft.UserId);
+                if (await scope.ServiceProvider.GetRequiredService<InvoiceBuilder>().FinaliseAsync(draft.UserId, draft.InvoiceId, cancellationToken))
+                {
+                    finalised++;
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogWarning(ex, "Finalising invoice {InvoiceId} of user {UserId} failed; the next round retries", draft.InvoiceId, draft.UserId);
             }
         }
         if (finalised > 0)

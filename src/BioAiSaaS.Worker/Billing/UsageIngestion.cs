@@ -52,8 +52,16 @@ public sealed class UsageIngestion(IServiceScopeFactory scopes, IOptions<UsageIn
         var billed = 0;
         foreach (var user in users)
         {
-            await using var scope = scopes.CreateTenantScope(user);
-            billed += await scope.ServiceProvider.GetRequiredService<UsageIngestor>().IngestAllAsync(user, _options.BatchSize, cancellationToken);
+            try
+            {
+                await using var scope = scopes.CreateTenantScope(user);
+                billed += await scope.ServiceProvider.GetRequiredService<UsageIngestor>().IngestAllAsync(user, _options.BatchSize, cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // One user's failure must not stop everyone else's billing: their events stay unbilled and are retried.
+                logger.LogWarning(ex, "Billing the usage of user {UserId} failed; the next round retries", user);
+            }
         }
         return billed;
     }

@@ -3,7 +3,6 @@ using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Core.Billing.Accounting;
 using BioAiSaaS.Core.Billing.Cycles;
 using BioAiSaaS.Core.Billing.RateCards;
-using BioAiSaaS.Core.Billing.Subscriptions;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Tests.Infrastructure;
@@ -185,14 +184,9 @@ public sealed class BillingCycleTests(StackFixture stack)
         }
     }
 
-    private async Task IngestAsync(Guid userId, int batchSize = 3)
-    {
-        await using var db = await stack.CreateTenantDbContextAsync(userId);
-        await Ingestor(db).IngestAllAsync(userId, batchSize, Ct);
-    }
+    private Task IngestAsync(Guid userId, int batchSize = 3) => BillingSteps.IngestUsageAsync(stack, userId, batchSize);
 
-    private static UsageIngestor Ingestor(BioDbContext db) =>
-        new(db, new Ledger(db), new RateCardCatalog(db), new SubscriptionService(db, new Ledger(db), TimeProvider.System));
+    private static UsageIngestor Ingestor(BioDbContext db) => BillingSteps.Ingestor(db);
 
     private static InvoiceBuilder Builder(BioDbContext db) => new(db, Ingestor(db));
 

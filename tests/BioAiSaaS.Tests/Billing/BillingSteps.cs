@@ -2,6 +2,7 @@ using System.Net.Http.Json;
 using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Core.Billing.Accounting;
 using BioAiSaaS.Core.Billing.Payments;
+using BioAiSaaS.Core.Data;
 using BioAiSaaS.Tests.Infrastructure;
 
 namespace BioAiSaaS.Tests.Billing;
@@ -34,6 +35,17 @@ internal static class BillingSteps
             LedgerAccounts.UsageRevenue, "A test's spending"), Ct);
         Assert.Equal(PostingOutcome.Posted, result.Outcome);
     }
+
+    /// <summary>Bills the user's usage now, as the Worker's job would (acting as the user), instead of waiting for it.</summary>
+    public static async Task IngestUsageAsync(StackFixture stack, Guid userId, int batchSize = 500)
+    {
+        await using var db = await stack.CreateTenantDbContextAsync(userId);
+        await Ingestor(db).IngestAllAsync(userId, batchSize, Ct);
+    }
+
+    public static BioAiSaaS.Core.Billing.Cycles.UsageIngestor Ingestor(BioDbContext db) =>
+        new(db, new Ledger(db), new BioAiSaaS.Core.Billing.RateCards.RateCardCatalog(db),
+            new BioAiSaaS.Core.Billing.Subscriptions.SubscriptionService(db, new Ledger(db), TimeProvider.System));
 
     public static async Task<WalletResponse> WalletAsync(this HttpClient api) =>
         await (await api.GetAsync("/api/billing/wallet", Ct)).ReadAsync<WalletResponse>();

@@ -37,16 +37,12 @@ public sealed class OutcomeRunTests(StackFixture stack)
         }
         // The usage ingestion marks the run's usage billed without pricing it or counting it against the allowance:
         // the fee is its price.
-        await BillingSteps.EventuallyAsync(async () =>
-        {
-            await using var db = stack.CreateDbContext();
-            return await db.UsageEvents.Where(u => u.RunId == run).AllAsync(u => u.BilledAt != null, Ct);
-        }, "the run's usage is ingested");
+        await BillingSteps.IngestUsageAsync(stack, customer.User.Id);
         await using (var db = stack.CreateDbContext())
         {
             var usage = await db.UsageEvents.Where(u => u.RunId == run).ToListAsync(Ct);
             Assert.NotEmpty(usage); // the code step's sandbox time
-            Assert.All(usage, u => Assert.Null(u.JournalKey));
+            Assert.All(usage, u => Assert.Equal((true, null), (u.BilledAt is not null, u.JournalKey)));
             Assert.Equal(0, await db.Set<BioAiSaaS.Core.Billing.Cycles.UsagePeriod>().Where(p => p.UserId == customer.User.Id)
                 .SumAsync(p => p.SandboxMsUsed, Ct));
         }

@@ -68,7 +68,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
     /// A payment that arrives after we closed the order still credits (the money did arrive) and reopens it as paid.</summary>
     public Task<SettlementOutcome> SettlePaymentAsync(string provider, string outTradeNo, long paidFen, string? providerTradeNo,
         DateTimeOffset? paidAt, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+        db.InTransactionAsync(async () =>
         {
             var order = await LockAsync(outTradeNo, cancellationToken);
             if (order is null || order.Provider != provider)
@@ -100,7 +100,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
     /// </summary>
     public Task<SettlementOutcome> SettleRefundAsync(string provider, string outTradeNo, string outRefundNo, RefundState state, long refundFen,
         string? providerRefundNo, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+        db.InTransactionAsync(async () =>
         {
             var order = await LockAsync(outTradeNo, cancellationToken);
             if (order is null || order.Provider != provider)
@@ -161,7 +161,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
     /// </summary>
     public Task<(RefundHoldOutcome Outcome, PaymentRefund? Refund, long RefundableFen)> HoldRefundAsync(string outTradeNo, long amountFen,
         string reason, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+        db.InTransactionAsync(async () =>
         {
             var order = await LockAsync(outTradeNo, cancellationToken);
             if (order is null)
@@ -199,7 +199,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
 
     /// <summary>The provider closed (or never had) an unpaid order: it can no longer be paid.</summary>
     public Task<bool> MarkClosedAsync(string outTradeNo, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+        db.InTransactionAsync(async () =>
         {
             var order = await LockAsync(outTradeNo, cancellationToken);
             if (order?.Status != PaymentOrderStatuses.Pending)
@@ -218,14 +218,4 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
         (await db.PaymentOrders.FromSql($"SELECT * FROM payment_orders WHERE out_trade_no = {outTradeNo} FOR UPDATE")
             .ToListAsync(cancellationToken)).SingleOrDefault();
 
-    /// <summary>One transaction, retried whole by the context's execution strategy if the connection drops.</summary>
-    private Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var result = await work();
-            await transaction.CommitAsync(ct);
-            return result;
-        }, cancellationToken);
 }

@@ -64,7 +64,7 @@ public sealed class OutcomeCharges(BioDbContext db)
 
     /// <summary>Rejects the outcome before its window ends: the fee goes back to the wallet, once.</summary>
     public Task<OutcomeDecision> RejectAsync(Guid runId, string reason, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+        db.InTransactionAsync(async () =>
         {
             var charge = await LockAsync(runId, cancellationToken);
             if (charge is null)
@@ -100,7 +100,7 @@ public sealed class OutcomeCharges(BioDbContext db)
 
     /// <summary>Accepts the outcome: the fee stays charged and can no longer be rejected.</summary>
     public Task<OutcomeDecision> AcceptAsync(Guid runId, CancellationToken cancellationToken) =>
-        InTransactionAsync(async () =>
+        db.InTransactionAsync(async () =>
         {
             var charge = await LockAsync(runId, cancellationToken);
             switch (charge?.OutcomeStatus)
@@ -133,13 +133,4 @@ public sealed class OutcomeCharges(BioDbContext db)
         (await db.RunCharges.FromSql($"SELECT * FROM run_charges WHERE run_id = {runId} FOR UPDATE").ToListAsync(cancellationToken))
         .SingleOrDefault();
 
-    private Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var result = await work();
-            await transaction.CommitAsync(ct);
-            return result;
-        }, cancellationToken);
 }
