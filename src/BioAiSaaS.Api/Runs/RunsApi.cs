@@ -2,6 +2,7 @@ using BioAiSaaS.Api.Auth;
 using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.RateLimiting;
 using BioAiSaaS.Core.Agents;
+using BioAiSaaS.Core.Billing.RateCards;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Hosting;
 using BioAiSaaS.Core.Queue;
@@ -159,7 +160,7 @@ public static class RunsApi
     }
 
     private static async Task<Results<Ok<RunResponse>, ProblemHttpResult>> GetAsync(
-        Guid id, HttpContext context, BioDbContext db, CancellationToken cancellationToken)
+        Guid id, HttpContext context, BioDbContext db, RateCardCatalog rateCards, CancellationToken cancellationToken)
     {
         // Someone else's run is "not found", never "forbidden": ids of other tenants reveal nothing.
         var owner = context.User.RequiredUserId();
@@ -176,6 +177,9 @@ public static class RunsApi
             .Select(g => new { Kind = g.Key, Quantity = g.Sum(u => u.Quantity) })
             .ToDictionaryAsync(u => u.Kind, u => u.Quantity, cancellationToken);
         var artifacts = steps is null ? null : await RunArtifactsApi.ListAsync(db, id, cancellationToken);
-        return TypedResults.Ok(RunResponse.From(run, steps, usage, artifacts));
+        return TypedResults.Ok(RunResponse.From(run, steps, usage, artifacts) with
+        {
+            Cost = steps is null ? null : await RunCosts.OfAsync(run, db, rateCards, cancellationToken),
+        });
     }
 }

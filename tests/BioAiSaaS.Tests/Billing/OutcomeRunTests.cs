@@ -28,6 +28,10 @@ public sealed class OutcomeRunTests(StackFixture stack)
         var wallet = await customer.Api.WalletAsync();
         Assert.Equal(before - 5_000, wallet.BalanceFen);
         Assert.Single(wallet.Movements, m => m.Kind == "outcome" && m.RunId == run && m.AmountFen == -5_000);
+        // The run's own record: its quote, its metered usage at list price, and the fee charged for it.
+        var cost = (await customer.Api.GetRunAsync(run)).Cost!;
+        Assert.Equal((BillingModes.OutcomeBased, 5_000L, 5_000L), (cost.BillingMode, cost.EstimatedFen!.Value, cost.ChargedFen));
+        Assert.Equal(1, cost.RateCardVersion);
         var outcome = await OutcomeAsync(customer.Api, run);
         Assert.Equal((OutcomeStatuses.Pending, 5_000), (outcome.Status, outcome.FeeFen));
         Assert.InRange(outcome.AcceptBy!.Value, DateTimeOffset.UtcNow.AddDays(7).AddMinutes(-5), DateTimeOffset.UtcNow.AddDays(7));

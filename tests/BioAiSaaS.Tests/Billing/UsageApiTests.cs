@@ -37,6 +37,13 @@ public sealed class UsageApiTests(StackFixture stack)
         var (finished, _) = await api.WaitForFinishAsync(run.Id);
         Assert.Equal(RunStatus.Succeeded, finished.Status);
 
+        // The run's cost at list price: its tokens and sandbox time on the standard card (¥0.15 per 1,000 tokens).
+        var cost = finished.Cost!;
+        var tokens = finished.Usage![UsageKinds.LlmInputTokens] + finished.Usage[UsageKinds.LlmOutputTokens];
+        var sandboxFen = (long)Math.Round(finished.Usage[UsageKinds.SandboxSeconds] * 1000m * 10 / 60_000m, MidpointRounding.AwayFromZero);
+        Assert.InRange(cost.MeteredFen, (long)Math.Floor(tokens * 15m / 1000m) + sandboxFen - 2, (long)Math.Ceiling(tokens * 15m / 1000m) + sandboxFen + 2);
+        Assert.Equal(("token-based", 0L, "standard"), (cost.BillingMode, cost.ChargedFen, cost.RateCard));
+
         var report = await (await api.GetAsync("/api/billing/usage", Ct)).ReadAsync<UsageReport>();
 
         var today = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(TimeSpan.FromHours(8)).DateTime);
