@@ -30,7 +30,7 @@ public sealed class RunConsumer(
 
         try
         {
-            await EnsureConsumerGroupAsync();
+            await TryEnsureConsumerGroupAsync();
             while (!stoppingToken.IsCancellationRequested)
             {
                 await slots.WaitAsync(stoppingToken);
@@ -42,7 +42,7 @@ public sealed class RunConsumer(
                 catch (RedisServerException ex) when (ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal))
                 {
                     // Redis came back empty (restarted without its data): recreate the group; the sweeper re-sends runs.
-                    await EnsureConsumerGroupAsync();
+                    await TryEnsureConsumerGroupAsync();
                 }
                 catch (RedisException ex)
                 {
@@ -107,7 +107,12 @@ public sealed class RunConsumer(
         }
     }
 
-    private async Task EnsureConsumerGroupAsync()
+    /// <summary>
+    /// Creates the consumer group if it is missing. Never throws: Redis may still be coming back (a reconnect, or
+    /// "LOADING"), and an exception here would end the consumer loop for good — the worker would stop taking runs.
+    /// The next NOGROUP tries again.
+    /// </summary>
+    private async Task TryEnsureConsumerGroupAsync()
     {
         try
         {
@@ -117,6 +122,10 @@ public sealed class RunConsumer(
         }
         catch (RedisServerException ex) when (ex.Message.StartsWith("BUSYGROUP", StringComparison.Ordinal))
         {
+        }
+        catch (RedisException ex)
+        {
+            logger.LogWarning(ex, "Cannot create the run queue's consumer group yet; retrying");
         }
     }
 
