@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Globalization;
 using System.Text;
 using BioAiSaaS.Api.Auth;
+using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Core.Billing;
 using BioAiSaaS.Core.Billing.Accounting;
 using BioAiSaaS.Core.Data;
@@ -50,8 +51,6 @@ public sealed record LlmCostReport(long Tokens, long LlmCostFen, long RevenueFen
 /// </summary>
 public static class FinanceReportsApi
 {
-    private static readonly TimeSpan Beijing = TimeSpan.FromHours(8);
-    private const int MaxDays = 366;
 
     public static IEndpointRouteBuilder MapFinanceReportsApi(this IEndpointRouteBuilder app)
     {
@@ -173,23 +172,10 @@ public static class FinanceReportsApi
         return Range(from, to) is { } range ? Answer(format, await rows(range.Start, range.End)) : RangeProblem();
     }
 
-    private static (DateTimeOffset Start, DateTimeOffset End)? Range(DateOnly? from, DateOnly? to)
-    {
-        var today = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(Beijing).DateTime);
-        var last = to ?? today;
-        var first = from ?? last.AddDays(-29);
-        if (first > last || last.DayNumber - first.DayNumber >= MaxDays)
-        {
-            return null;
-        }
-        return (new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), Beijing).ToUniversalTime(),
-            new DateTimeOffset(last.AddDays(1).ToDateTime(TimeOnly.MinValue), Beijing).ToUniversalTime());
-    }
+    private static (DateTimeOffset Start, DateTimeOffset End)? Range(DateOnly? from, DateOnly? to) =>
+        BeijingDays.From(from, to) is { } days ? (days.Start, days.End) : null;
 
-    private static ValidationProblem RangeProblem() => TypedResults.ValidationProblem(new Dictionary<string, string[]>
-    {
-        ["from"] = [$"from must not be after to, and the range at most {MaxDays} days."],
-    });
+    private static ValidationProblem RangeProblem() => BeijingDays.Problem();
 
     private static IResult Answer<T>(string? format, T report) where T : notnull => format == "csv"
         ? TypedResults.Text(Csv.Of(report is System.Collections.IEnumerable rows ? rows.Cast<object>() : [report]), "text/csv; charset=utf-8")

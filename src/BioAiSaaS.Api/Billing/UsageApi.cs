@@ -14,8 +14,6 @@ public sealed record UsageReport(DateOnly From, DateOnly To, IReadOnlyList<Usage
 
 public static class UsageApi
 {
-    public const int MaxDays = 366;
-    private static readonly TimeSpan BeijingOffset = TimeSpan.FromHours(8);
 
     /// <summary>A row as PostgreSQL sums it.</summary>
     private sealed class UsageRow
@@ -44,20 +42,13 @@ public static class UsageApi
     private static async Task<Results<Ok<UsageReport>, ValidationProblem>> GetAsync(DateOnly? from, DateOnly? to, Guid? projectId,
         HttpContext context, BioDbContext db, CancellationToken cancellationToken)
     {
-        var today = DateOnly.FromDateTime(DateTimeOffset.UtcNow.ToOffset(BeijingOffset).DateTime);
-        var last = to ?? today;
-        var first = from ?? last.AddDays(-29);
-        if (first > last || last.DayNumber - first.DayNumber >= MaxDays)
+        if (BeijingDays.From(from, to) is not { } days)
         {
-            return TypedResults.ValidationProblem(new Dictionary<string, string[]>
-            {
-                ["from"] = [$"from must not be after to, and the range at most {MaxDays} days."],
-            });
+            return BeijingDays.Problem();
         }
         var owner = context.User.RequiredUserId();
-        // Beijing has no daylight saving: a fixed offset is its calendar; the database sums, so a year of events stays cheap.
-        var start = new DateTimeOffset(first.ToDateTime(TimeOnly.MinValue), BeijingOffset).ToUniversalTime();
-        var end = new DateTimeOffset(last.AddDays(1).ToDateTime(TimeOnly.MinValue), BeijingOffset).ToUniversalTime();
+        // The database sums, so a year of events stays cheap.
+        var (start, end) = (days.Start, days.End);
         var rows = await db.Database.SqlQuery<UsageRow>($"""
             SELECT (created_at AT TIME ZONE 'Asia/Shanghai')::date AS day, project_id, kind, model, rate_card,
                    sum(quantity) AS quantity, count(*) AS events
@@ -68,6 +59,6 @@ public static class UsageApi
              ORDER BY 1, 2, 3, 4
             """).ToListAsync(cancellationToken);
         var lines = rows.Select(r => new UsageLine(r.Day, r.ProjectId, r.Kind, r.Model, r.RateCard, r.Quantity, r.Events)).ToList();
-        return TypedResults.Ok(new UsageReport(first, last, lines));
+        return TypedResults.Ok(new UsageReport(days.First, days.Last, lines));
     }
 }

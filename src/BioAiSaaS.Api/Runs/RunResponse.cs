@@ -26,7 +26,7 @@ public sealed record RunResponse(
     IReadOnlyList<ArtifactResponse>? Artifacts = null,
     RunSettings? Settings = null)
 {
-    /// <summary>Its quote, its metered usage at list price and what was charged for it (project runs, once read one by one).</summary>
+    /// <summary>Its quote, its metered usage at list price and what was charged for it (a finished project run, read by id).</summary>
     public RunCost? Cost { get; init; }
 
     /// <summary>From start to finish (or until now, while it runs), in milliseconds.</summary>

@@ -179,7 +179,8 @@ public static class RunsApi
         var artifacts = steps is null ? null : await RunArtifactsApi.ListAsync(db, id, cancellationToken);
         return TypedResults.Ok(RunResponse.From(run, steps, usage, artifacts) with
         {
-            Cost = steps is null ? null : await RunCosts.OfAsync(run, db, rateCards, cancellationToken),
+            // Once it has finished: clients poll a running run, and its cost is only settled at the end.
+            Cost = steps is null || !run.Status.IsTerminal() ? null : await RunCosts.OfAsync(run, db, rateCards, cancellationToken),
         });
     }
 }
