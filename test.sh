@@ -15,6 +15,11 @@ status=0
 dotnet test --solution BioAiSaaS.sln --no-build --no-ansi --no-progress --output Detailed "$@" 2>&1 | tee "$log" \
   || status=${PIPESTATUS[0]}
 
+# CI keeps only the tail of this output: repeat each failed test's name and first lines of its error
+# there, so a red run says what failed without the whole log.
+failures=$(awk '/^failed /{n=6} n>0{print; n--}' "$log" | cut -c1-300)
+if [ -n "$failures" ]; then printf '\nfailed tests:\n%s\n\n' "$failures"; fi
+
 # One plain closing line, whatever the runner printed above it.
 count() { grep -E "^\s+$1: [0-9]+" "$log" | tail -n1 | grep -oE '[0-9]+' || echo 0; }
 echo "tests: $(count succeeded) passed, $(count failed) failed, $(count skipped) skipped"

@@ -2,6 +2,7 @@ using BioAiSaaS.Core.Billing.Cycles;
 using BioAiSaaS.Core.Billing.Subscriptions;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Tenancy;
+using BioAiSaaS.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -14,31 +15,13 @@ namespace BioAiSaaS.Worker.Billing;
 /// with <see cref="InvoiceBuilder"/>, which locks each and skips it if final: safe to re-run and with several workers.
 /// </summary>
 public sealed class BillingCycle(IServiceScopeFactory scopes, IOptions<BillingCycleOptions> options, TimeProvider time,
-    ILogger<BillingCycle> logger) : BackgroundService
+    ILogger<BillingCycle> logger) : PeriodicJob(time, logger)
 {
     private readonly BillingCycleOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await CloseAsync(time.GetUtcNow(), stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "The billing cycle failed; the next round retries");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(_options.IntervalSeconds);
+
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => CloseAsync(Time.GetUtcNow(), cancellationToken);
 
     /// <summary>One round as of <paramref name="at"/>; returns how many invoices it finalised.</summary>
     public async Task<int> CloseAsync(DateTimeOffset at, CancellationToken cancellationToken)
@@ -61,7 +44,7 @@ public sealed class BillingCycle(IServiceScopeFactory scopes, IOptions<BillingCy
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One user's failure must not hold up everyone else's period close.
-                logger.LogWarning(ex, "Rolling over the subscription of user {UserId} failed; the next round retries", user);
+                Logger.LogWarning(ex, "Rolling over the subscription of user {UserId} failed; the next round retries", user);
             }
         }
         await using (var scope = scopes.CreateAsyncScope())
@@ -83,12 +66,12 @@ public sealed class BillingCycle(IServiceScopeFactory scopes, IOptions<BillingCy
             }
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
-                logger.LogWarning(ex, "Finalising invoice {InvoiceId} of user {UserId} failed; the next round retries", draft.InvoiceId, draft.UserId);
+                Logger.LogWarning(ex, "Finalising invoice {InvoiceId} of user {UserId} failed; the next round retries", draft.InvoiceId, draft.UserId);
             }
         }
         if (finalised > 0)
         {
-            logger.LogInformation("Finalised {Count} invoices", finalised);
+            Logger.LogInformation("Finalised {Count} invoices", finalised);
         }
         return finalised;
     }

@@ -1,5 +1,6 @@
 using BioAiSaaS.Core.Billing.RunPricing;
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Worker.Hosting;
 using Microsoft.Extensions.Options;
 
 namespace BioAiSaaS.Worker.Billing;
@@ -13,31 +14,13 @@ public sealed class OutcomeAutoAccept(
     IServiceScopeFactory scopes,
     IOptions<RunBillingOptions> options,
     TimeProvider time,
-    ILogger<OutcomeAutoAccept> logger) : BackgroundService
+    ILogger<OutcomeAutoAccept> logger) : PeriodicJob(time, logger)
 {
     private readonly RunBillingOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.AutoAcceptIntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await AcceptDueAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Auto-accepting outcomes failed; the next round retries");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(_options.AutoAcceptIntervalSeconds);
+
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => AcceptDueAsync(cancellationToken);
 
     /// <summary>One round: accepts due outcomes, batch after batch, until none is left; returns how many.</summary>
     public async Task<int> AcceptDueAsync(CancellationToken cancellationToken)
@@ -48,13 +31,13 @@ public sealed class OutcomeAutoAccept(
         int accepted;
         do
         {
-            accepted = await outcomes.AutoAcceptAsync(time.GetUtcNow(), _options.AutoAcceptBatchSize, cancellationToken);
+            accepted = await outcomes.AutoAcceptAsync(Time.GetUtcNow(), _options.AutoAcceptBatchSize, cancellationToken);
             total += accepted;
         }
         while (accepted == _options.AutoAcceptBatchSize);
         if (total > 0)
         {
-            logger.LogInformation("Auto-accepted {Count} outcomes whose reject window had passed", total);
+            Logger.LogInformation("Auto-accepted {Count} outcomes whose reject window had passed", total);
         }
         return total;
     }

@@ -2,6 +2,7 @@ using BioAiSaaS.Core.Billing.Orders;
 using BioAiSaaS.Core.Billing.Payments;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Tenancy;
+using BioAiSaaS.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -20,31 +21,13 @@ public sealed class PaymentReconciliation(
     IServiceProvider services,
     IOptions<ReconciliationOptions> options,
     TimeProvider time,
-    ILogger<PaymentReconciliation> logger) : BackgroundService
+    ILogger<PaymentReconciliation> logger) : PeriodicJob(time, logger)
 {
     private readonly ReconciliationOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await ReconcileAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Payment reconciliation failed; the next round retries");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(_options.IntervalSeconds);
+
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => ReconcileAsync(cancellationToken);
 
     /// <summary>One round: claims a batch and settles each order; returns how many were looked at.</summary>
     public async Task<int> ReconcileAsync(CancellationToken cancellationToken)
@@ -53,7 +36,7 @@ public sealed class PaymentReconciliation(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
-            var olderThan = time.GetUtcNow() - TimeSpan.FromSeconds(_options.MinimumAgeSeconds);
+            var olderThan = Time.GetUtcNow() - TimeSpan.FromSeconds(_options.MinimumAgeSeconds);
             var lease = TimeSpan.FromSeconds(_options.RecheckSeconds);
             claimed = await db.Database.SqlQuery<ClaimedOrder>(
                     $"SELECT out_trade_no, user_id, provider, expires_at FROM billing_claim_pending_orders({olderThan}, {lease}, {_options.BatchSize})")
@@ -68,7 +51,7 @@ public sealed class PaymentReconciliation(
             catch (PaymentProviderException e)
             {
                 // The claim's recheck time brings the order back; nothing was changed here.
-                logger.LogWarning("Reconciling {Provider} order {OutTradeNo} failed: {Code}", e.Provider, order.OutTradeNo, e.Code);
+                Logger.LogWarning("Reconciling {Provider} order {OutTradeNo} failed: {Code}", e.Provider, order.OutTradeNo, e.Code);
             }
         }
         return claimed.Count + await ReconcileRefundsAsync(cancellationToken);
@@ -80,7 +63,7 @@ public sealed class PaymentReconciliation(
         await using (var scope = scopes.CreateAsyncScope())
         {
             var db = scope.ServiceProvider.GetRequiredService<BioDbContext>();
-            var olderThan = time.GetUtcNow() - TimeSpan.FromSeconds(_options.MinimumAgeSeconds);
+            var olderThan = Time.GetUtcNow() - TimeSpan.FromSeconds(_options.MinimumAgeSeconds);
             var lease = TimeSpan.FromSeconds(_options.RecheckSeconds);
             claimed = await db.Database.SqlQuery<ClaimedRefund>(
                     $"SELECT out_refund_no, out_trade_no, user_id, provider FROM billing_claim_open_refunds({olderThan}, {lease}, {_options.BatchSize})")
@@ -94,7 +77,7 @@ public sealed class PaymentReconciliation(
             }
             catch (PaymentProviderException e)
             {
-                logger.LogWarning("Reconciling {Provider} refund {OutRefundNo} failed: {Code}", e.Provider, refund.OutRefundNo, e.Code);
+                Logger.LogWarning("Reconciling {Provider} refund {OutRefundNo} failed: {Code}", e.Provider, refund.OutRefundNo, e.Code);
             }
         }
         return claimed.Count;
@@ -128,7 +111,7 @@ public sealed class PaymentReconciliation(
         var outcome = await scope.ServiceProvider.GetRequiredService<PaymentSettlement>().SettleRefundAsync(refund.Provider, refund.OutTradeNo,
             refund.OutRefundNo, status.State == RefundState.NotFound ? RefundState.Processing : status.State, refund.AmountFen,
             status.ProviderRefundNo, cancellationToken);
-        logger.LogInformation("Reconciled {Provider} refund {OutRefundNo}: {State} ({Outcome})", refund.Provider, refund.OutRefundNo, status.State, outcome);
+        Logger.LogInformation("Reconciled {Provider} refund {OutRefundNo}: {State} ({Outcome})", refund.Provider, refund.OutRefundNo, status.State, outcome);
     }
 
     private sealed record ClaimedRefund(string OutRefundNo, string OutTradeNo, Guid UserId, string Provider);
@@ -137,19 +120,19 @@ public sealed class PaymentReconciliation(
     {
         if (PaymentProviders.Find(services, order.Provider) is not { } provider)
         {
-            logger.LogWarning("Order {OutTradeNo} is with {Provider}, which this worker has no configuration for", order.OutTradeNo, order.Provider);
+            Logger.LogWarning("Order {OutTradeNo} is with {Provider}, which this worker has no configuration for", order.OutTradeNo, order.Provider);
             return;
         }
         await using var scope = scopes.CreateTenantScope(order.UserId);
         var settlement = scope.ServiceProvider.GetRequiredService<PaymentSettlement>();
         var trade = await provider.QueryOrderAsync(order.OutTradeNo, cancellationToken);
-        var expired = time.GetUtcNow() >= order.ExpiresAt;
+        var expired = Time.GetUtcNow() >= order.ExpiresAt;
         switch (trade.State)
         {
             case TradeState.Paid or TradeState.Refunded:
                 var outcome = await settlement.SettlePaymentAsync(order.Provider, order.OutTradeNo, trade.AmountFen ?? -1, trade.ProviderTradeNo,
                     trade.PaidAt, cancellationToken);
-                logger.Log(outcome == SettlementOutcome.AmountMismatch ? LogLevel.Error : LogLevel.Information,
+                Logger.Log(outcome == SettlementOutcome.AmountMismatch ? LogLevel.Error : LogLevel.Information,
                     "Reconciled paid {Provider} order {OutTradeNo} ({AmountFen} fen): {Outcome}", order.Provider, order.OutTradeNo, trade.AmountFen, outcome);
                 break;
             case TradeState.Closed:
@@ -159,7 +142,7 @@ public sealed class PaymentReconciliation(
                 // WeChat Pay refuses payment after time_expire; closing makes that final on both sides before we say so.
                 await provider.CloseOrderAsync(order.OutTradeNo, cancellationToken);
                 await settlement.MarkClosedAsync(order.OutTradeNo, cancellationToken);
-                logger.LogInformation("Closed expired unpaid {Provider} order {OutTradeNo}", order.Provider, order.OutTradeNo);
+                Logger.LogInformation("Closed expired unpaid {Provider} order {OutTradeNo}", order.Provider, order.OutTradeNo);
                 break;
             case TradeState.NotFound when expired:
                 // Creating it failed: the provider never had it, so it can never be paid.

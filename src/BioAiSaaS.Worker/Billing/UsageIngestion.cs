@@ -1,6 +1,7 @@
 using BioAiSaaS.Core.Billing.Cycles;
 using BioAiSaaS.Core.Data;
 using BioAiSaaS.Core.Tenancy;
+using BioAiSaaS.Worker.Hosting;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -13,31 +14,13 @@ namespace BioAiSaaS.Worker.Billing;
 /// one at a time, in event order (a per-user advisory lock), so the charge does not depend on which worker ran.
 /// </summary>
 public sealed class UsageIngestion(IServiceScopeFactory scopes, IOptions<UsageIngestionOptions> options, TimeProvider time,
-    ILogger<UsageIngestion> logger) : BackgroundService
+    ILogger<UsageIngestion> logger) : PeriodicJob(time, logger)
 {
     private readonly UsageIngestionOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.IntervalSeconds), time);
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await IngestAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Usage ingestion failed; the next round retries");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(_options.IntervalSeconds);
+
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => IngestAsync(cancellationToken);
 
     /// <summary>One round; returns how many events were billed.</summary>
     public async Task<int> IngestAsync(CancellationToken cancellationToken)
@@ -60,7 +43,7 @@ public sealed class UsageIngestion(IServiceScopeFactory scopes, IOptions<UsageIn
             catch (Exception ex) when (ex is not OperationCanceledException)
             {
                 // One user's failure must not stop everyone else's billing: their events stay unbilled and are retried.
-                logger.LogWarning(ex, "Billing the usage of user {UserId} failed; the next round retries", user);
+                Logger.LogWarning(ex, "Billing the usage of user {UserId} failed; the next round retries", user);
             }
         }
         return billed;

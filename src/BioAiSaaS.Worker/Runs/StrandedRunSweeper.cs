@@ -1,6 +1,7 @@
 using BioAiSaaS.Core.Queue;
 using BioAiSaaS.Core.Runs;
 using BioAiSaaS.Core.Tenancy;
+using BioAiSaaS.Worker.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry;
 
@@ -13,32 +14,14 @@ namespace BioAiSaaS.Worker.Runs;
 public sealed class StrandedRunSweeper(
     IServiceScopeFactory scopes,
     IOptions<RunProcessingOptions> options,
-    ILogger<StrandedRunSweeper> logger) : BackgroundService
+    ILogger<StrandedRunSweeper> logger) : PeriodicJob(TimeProvider.System, logger)
 {
     private const int BatchSize = 100;
     private readonly RunProcessingOptions _options = options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(_options.SweepIntervalSeconds));
-        try
-        {
-            while (await timer.WaitForNextTickAsync(stoppingToken))
-            {
-                try
-                {
-                    await SweepAsync(stoppingToken);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException)
-                {
-                    logger.LogWarning(ex, "Sweeping stranded runs failed; next sweep retries");
-                }
-            }
-        }
-        catch (OperationCanceledException)
-        {
-        }
-    }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(_options.SweepIntervalSeconds);
+
+    protected override Task RunRoundAsync(CancellationToken cancellationToken) => SweepAsync(cancellationToken);
 
     private async Task SweepAsync(CancellationToken cancellationToken)
     {
@@ -61,7 +44,7 @@ public sealed class StrandedRunSweeper(
         }
         if (stranded.Count > 0)
         {
-            logger.LogInformation("Re-sent {Count} stranded runs to the queue", stranded.Count);
+            Logger.LogInformation("Re-sent {Count} stranded runs to the queue", stranded.Count);
         }
     }
 }
