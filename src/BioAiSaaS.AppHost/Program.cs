@@ -14,7 +14,7 @@ var migrations = builder.AddProject<Projects.BioAiSaaS_MigrationService>("migrat
     .WithReference(database, BackingServicesExtensions.DatabaseName)
     .WithEnvironment("Database__ApplicationRole__Password", applicationLogin.Password)
     // It seeds the built-in library, embedded with the same model as the Api and the Worker.
-    .WithConfigurationSections("Embeddings")
+    .WithConfigurationSections("Embeddings", "Telemetry")
     .WaitFor(database);
 
 // Mail: an external SMTP server when Smtp:Host is configured (tests, production), else smtp4dev with its web inbox.
@@ -24,6 +24,7 @@ var mail = builder.AddMailServer();
 var sandbox = builder.AddProject<Projects.BioAiSaaS_SandboxHost>("sandbox")
     .WithHttpEndpoint()
     .WithHttpHealthCheck("/health")
+    .WithConfigurationSections("Telemetry")
     .AnnounceWhenReady("sandbox (internal)");
 
 builder.AddProject<Projects.BioAiSaaS_Api>("api")
@@ -37,7 +38,7 @@ builder.AddProject<Projects.BioAiSaaS_Api>("api")
     // knowledge: commercial mode and the embedding model (an endpoint key from user-secrets).
     // Billing: payment providers' merchant settings (keys from user-secrets) and billing options.
     .WithConfigurationSections("WeChat", "Accounts", "RateLimits", "Tokens", "Identity", "Benchmarks", "Knowledge", "Embeddings", "Llm", "Agents",
-        "Payments", "Billing")
+        "Payments", "Billing", "Telemetry")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WithUrlForEndpoint("http", url => url.DisplayText = "API")
@@ -51,7 +52,7 @@ builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithReference(sandbox)
     // The same embedding model as the Api, or queries and documents would not be comparable.
     // The reconciliation job queries and closes orders with the same merchant settings as the Api.
-    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents", "Payments", "Billing")
+    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents", "Payments", "Billing", "Telemetry")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WaitFor(sandbox);

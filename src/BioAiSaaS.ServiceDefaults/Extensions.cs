@@ -21,6 +21,13 @@ public static class Extensions
     public const string AlivenessEndpointPath = "/alive";
     private const string LiveTag = "live";
 
+    /// <summary>
+    /// The share of traces kept, 0 to 1 (default 1: every trace, as development wants). Busy production services lower
+    /// it: every database and Redis command is a span, so tracing them all costs about as much CPU as the work itself.
+    /// A service keeps a trace when its caller kept it (parent-based), so traces are never cut in the middle.
+    /// </summary>
+    public const string TraceSampleRatioKey = "Telemetry:TraceSampleRatio";
+
     /// <summary>Activity sources and meters of our own, registered for every service.</summary>
     public static readonly string[] BioAiSaaSTelemetryNames = ["BioAiSaaS.*"];
 
@@ -54,6 +61,7 @@ public static class Extensions
                 .AddRuntimeInstrumentation()
                 .AddMeter(BioAiSaaSTelemetryNames))
             .WithTracing(tracing => tracing
+                .SetSampler(TraceSampler(builder.Configuration[TraceSampleRatioKey]))
                 .AddSource(builder.Environment.ApplicationName)
                 .AddSource(BioAiSaaSTelemetryNames)
                 .AddAspNetCoreInstrumentation(options =>
@@ -67,6 +75,20 @@ public static class Extensions
         }
 
         return builder;
+    }
+
+    private static ParentBasedSampler TraceSampler(string? configured)
+    {
+        if (configured is null)
+        {
+            return new ParentBasedSampler(new AlwaysOnSampler());
+        }
+        if (!double.TryParse(configured, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var ratio)
+            || ratio is < 0 or > 1)
+        {
+            throw new InvalidOperationException($"{TraceSampleRatioKey} must be a number from 0 to 1; it is '{configured}'.");
+        }
+        return new ParentBasedSampler(new TraceIdRatioBasedSampler(ratio));
     }
 
     public static TBuilder AddDefaultHealthChecks<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
