@@ -52,7 +52,7 @@ builder.AddProject<Projects.BioAiSaaS_Worker>("worker")
     .WithReference(sandbox)
     // The same embedding model as the Api, or queries and documents would not be comparable.
     // The reconciliation job queries and closes orders with the same merchant settings as the Api.
-    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents", "Payments", "Billing", "Telemetry")
+    .WithConfigurationSections("Embeddings", "Knowledge", "Llm", "Agents", "Payments", "Billing", "Telemetry", "RunProcessing")
     .WaitForCompletion(migrations)
     .WaitFor(redis)
     .WaitFor(sandbox);
