@@ -75,6 +75,9 @@ public static class ProjectRunsApi
         RunAuthoriser authoriser, OfflinePlanner planner, IOptions<LanguageModelOptions> languageModel, IOptions<AgentOptions> agents,
         CancellationToken cancellationToken)
     {
+        // A submission reads about a dozen times (project, settings, plan, allowance, limits); opened once, the connection
+        // keeps the tenant set on it instead of EF opening it for each read, each opening costing a round trip to set it.
+        await db.Database.OpenConnectionAsync(cancellationToken);
         if (await ProjectsApi.FindAsync(db, context, id, cancellationToken) is null)
         {
             return ProjectsApi.NotFound();
