@@ -6,6 +6,7 @@ using BioAiSaaS.Api.Billing;
 using BioAiSaaS.Core.Billing;
 using BioAiSaaS.Core.Billing.Accounting;
 using BioAiSaaS.Core.Data;
+using BioAiSaaS.Core.Hosting;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
@@ -70,9 +71,7 @@ public static class FinanceReportsApi
 
     public static IHostApplicationBuilder AddFinanceReports(this IHostApplicationBuilder builder)
     {
-        builder.Services.AddOptions<FinanceOptions>().Bind(builder.Configuration.GetSection(FinanceOptions.Section))
-            .ValidateDataAnnotations().ValidateOnStart();
-        return builder;
+        return builder.AddValidatedOptions<FinanceOptions>(FinanceOptions.Section);
     }
 
     private static async Task<IResult> RevenueAsync(DateOnly? from, DateOnly? to, string? format, BioDbContext db, CancellationToken ct) =>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BioAiSaaS.Api.Infrastructure;
 using BioAiSaaS.Api.Runs;
 using BioAiSaaS.Core.Billing;
 using BioAiSaaS.Core.Billing.Plans;
@@ -48,7 +49,7 @@ public sealed class RunAdmission(BioDbContext db, RunAuthoriser authoriser, RunD
         var quote = await db.RunQuotes.AsNoTracking().FirstOrDefaultAsync(q => q.Id == quoteId && q.UserId == userId, cancellationToken);
         if (quote is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Quote not found", detail: $"You have no quote with id '{quoteId}'.");
+            return Problems.Of(StatusCodes.Status404NotFound, "Quote not found", $"You have no quote with id '{quoteId}'.");
         }
         var plan = await authoriser.PlanAsync(userId, cancellationToken);
         var prepared = JsonSerializer.Deserialize<PreparedRun>(quote.Run, JsonSerializerOptions.Web)!;
@@ -134,7 +135,7 @@ public sealed class RunAdmission(BioDbContext db, RunAuthoriser authoriser, RunD
                         ["autoAuthoriseLimitFen"] = held.Decision.LimitFen, ["autoAuthoriseRemainingFen"] = held.Decision.RemainingFen,
                     });
             case Admitted.QuoteGone gone:
-                return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Quote expired", detail: gone.Why);
+                return Problems.Of(StatusCodes.Status409Conflict, "Quote expired", gone.Why);
             case Admitted.Refused { Decision: var decision }:
                 return Refusal(decision);
             default:

@@ -91,19 +91,16 @@ public sealed class RunStore(BioDbContext db, IOptions<RunBillingOptions>? billi
         {
             // The one place a run ends: an outcome-priced run's fee is charged in the same transaction that marks it
             // succeeded, so there is never a success without its charge or a charge without its success.
-            return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+            return await db.InTransactionAsync(async () =>
             {
-                db.ChangeTracker.Clear();
-                await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                if (await MarkFinishedAsync(claim, status, outcome, error, ct) is not { } run)
+                if (await MarkFinishedAsync(claim, status, outcome, error, cancellationToken) is not { } run)
                 {
                     return false;
                 }
-                await new OutcomeCharges(db).ChargeOnSuccessAsync(run, _rejectWindow, ct);
-                await transaction.CommitAsync(ct);
+                await new OutcomeCharges(db).ChargeOnSuccessAsync(run, _rejectWindow, cancellationToken);
                 db.ChangeTracker.Clear();
                 return true;
-            }, cancellationToken);
+            }, static finished => finished, cancellationToken);
         }
         var finished = await MarkFinishedAsync(claim, status, outcome, error, cancellationToken) is not null;
         db.ChangeTracker.Clear();

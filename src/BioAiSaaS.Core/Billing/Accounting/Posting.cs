@@ -53,7 +53,7 @@ public sealed record Posting(
 
     /// <summary>Money out to the payer: the wallet is debited, the provider's clearing account credited.</summary>
     public static Posting ProviderRefund(Guid userId, string provider, string outTradeNo, string outRefundNo, long amountFen) => new(
-        $"refund:{provider}:{outRefundNo}", EntryKinds.ProviderRefund, userId,
+        RefundKey(provider, outRefundNo), EntryKinds.ProviderRefund, userId,
         [new(LedgerAccounts.Wallet(userId), amountFen), new(LedgerAccounts.Clearing(provider), -amountFen)],
         Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} by {provider}", PaymentOrder: outTradeNo, AllowOverdraw: true);
 
@@ -70,7 +70,7 @@ public sealed record Posting(
     /// <summary>A held refund the provider completed: under the same key as <see cref="ProviderRefund"/>, so however
     /// the success is learnt (the answer, a notification) it is booked once.</summary>
     public static Posting RefundFromHold(Guid userId, string provider, string outTradeNo, string outRefundNo, long amountFen) => new(
-        $"refund:{provider}:{outRefundNo}", EntryKinds.ProviderRefund, userId,
+        RefundKey(provider, outRefundNo), EntryKinds.ProviderRefund, userId,
         [new(LedgerAccounts.RefundsHeld, amountFen), new(LedgerAccounts.Clearing(provider), -amountFen)],
         Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} by {provider}", PaymentOrder: outTradeNo);
 
@@ -79,6 +79,9 @@ public sealed record Posting(
         $"refund-release:{provider}:{outRefundNo}", EntryKinds.Refund, userId,
         [new(LedgerAccounts.RefundsHeld, amountFen), new(LedgerAccounts.Wallet(userId), -amountFen)],
         Memo: $"Refund {Money.Format(amountFen)} of {outTradeNo} failed at {provider}: released", PaymentOrder: outTradeNo);
+
+    /// <summary>The money leaving for a refund, booked once whichever way its success is learnt.</summary>
+    public static string RefundKey(string provider, string outRefundNo) => $"refund:{provider}:{outRefundNo}";
 
     public static string RefundHoldKey(string provider, string outRefundNo) => $"refund-hold:{provider}:{outRefundNo}";
 

@@ -19,11 +19,9 @@ public sealed class InvoiceBuilder(BioDbContext db, UsageIngestor usage)
     public async Task<bool> FinaliseAsync(Guid userId, long invoiceId, CancellationToken cancellationToken)
     {
         await usage.IngestAllAsync(userId, UsageBatchSize, cancellationToken);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return await db.InTransactionAsync(async () =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var invoice = (await db.Set<Invoice>().FromSql($"SELECT * FROM invoices WHERE id = {invoiceId} FOR UPDATE").ToListAsync(ct)).SingleOrDefault();
+            var invoice = (await db.Set<Invoice>().FromSql($"SELECT * FROM invoices WHERE id = {invoiceId} FOR UPDATE").ToListAsync(cancellationToken)).SingleOrDefault();
             if (invoice is null || invoice.Status != InvoiceStatuses.Draft)
             {
                 return false;
@@ -33,7 +31,7 @@ public sealed class InvoiceBuilder(BioDbContext db, UsageIngestor usage)
                                            sandbox_ms_used, input_overage_tokens, cached_overage_tokens, closed_at, updated_at)
                 VALUES ({userId}, {invoice.PeriodStart}, {invoice.PeriodEnd}, {invoice.PlanCode}, 0, 0, 0, 0, 0, 0, now(), now())
                 ON CONFLICT (user_id, period_start) DO UPDATE SET closed_at = now(), updated_at = now()
-                """, ct);
+                """, cancellationToken);
             var prefix = UsageIngestor.UsageKeyPrefix(userId, invoice.PeriodStart) + "%";
             var wallet = LedgerAccounts.Wallet(userId);
             var entries = await db.Database.SqlQuery<InvoicedEntry>($"""
@@ -44,7 +42,7 @@ public sealed class InvoiceBuilder(BioDbContext db, UsageIngestor usage)
                    AND NOT EXISTS (SELECT FROM invoice_entries i WHERE i.entry_id = e.id)
                    AND ((e.kind <> 'usage' AND e.created_at < {invoice.CutOff}) OR e.key LIKE {prefix})
                  ORDER BY e.id
-                """).ToListAsync(ct);
+                """).ToListAsync(cancellationToken);
             foreach (var entry in entries)
             {
                 db.Add(new InvoiceEntry { EntryId = entry.Id, InvoiceId = invoice.Id, UserId = userId });
@@ -61,14 +59,13 @@ public sealed class InvoiceBuilder(BioDbContext db, UsageIngestor usage)
             }
             invoice.ChargesFen = lines.Where(l => l.Section == InvoiceSections.Charges).Sum(l => l.AmountFen);
             invoice.PaymentsFen = lines.Where(l => l.Section == InvoiceSections.Payments).Sum(l => l.AmountFen);
-            var sequence = (await db.Database.SqlQuery<long>($"""SELECT nextval('invoice_number_seq') AS "Value" """).ToListAsync(ct)).Single();
+            var sequence = (await db.Database.SqlQuery<long>($"""SELECT nextval('invoice_number_seq') AS "Value" """).ToListAsync(cancellationToken)).Single();
             invoice.Number = InvoiceNumbers.Format(invoice.PeriodStart, sequence);
             invoice.Status = InvoiceStatuses.Final;
             invoice.FinalizedAt = DatabaseTime.UtcNow();
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await db.SaveChangesAsync(cancellationToken);
             return true;
-        }, cancellationToken);
+        }, static finalised => finalised, cancellationToken);
     }
 }
 

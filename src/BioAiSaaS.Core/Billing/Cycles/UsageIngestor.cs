@@ -21,17 +21,15 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
     {
         // Creates the subscription on Free if there is none, outside the batch's transaction.
         var subscription = await subscriptions.GetAsync(userId, cancellationToken);
-        return await db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        return await db.InTransactionAsync(async () =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // One batch per user at a time, in the order the usage happened: the allowance is used up, and the cached-token
             // discount allocated, in event order, so the charge never depends on which of several workers got there first
             // (a batch skipping ahead of a locked one would price later events against the allowance first).
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"usage-ingestion:" + userId}, 0))", ct);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended({"usage-ingestion:" + userId}, 0))", cancellationToken);
             var events = await db.UsageEvents.FromSql($"""
                 SELECT * FROM usage_events WHERE owner_id = {userId} AND billed_at IS NULL ORDER BY id LIMIT {batchSize} FOR UPDATE
-                """).AsNoTracking().ToListAsync(ct);
+                """).AsNoTracking().ToListAsync(cancellationToken);
             if (events.Count == 0)
             {
                 return 0;
@@ -42,32 +40,36 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
             var runIds = events.Select(e => e.RunId).Distinct().ToList();
             var outcomeRuns = (await db.Runs.AsNoTracking()
                 .Where(r => runIds.Contains(r.Id) && r.BillingMode == RunPricing.BillingModes.OutcomeBased).Select(r => r.Id)
-                .ToListAsync(ct)).ToHashSet();
+                .ToListAsync(cancellationToken)).ToHashSet();
             foreach (var usage in events)
             {
-                var period = await PeriodForAsync(batch, subscription, usage.CreatedAt, ct);
+                var period = await PeriodForAsync(batch, subscription, usage.CreatedAt, cancellationToken);
                 if (outcomeRuns.Contains(usage.RunId))
                 {
                     batch.Assignments.Add((usage.Id, (period.PeriodStart, null)));
                     continue;
                 }
-                await PriceAsync(batch, period, usage, ct);
+                await PriceAsync(batch, period, usage, cancellationToken);
             }
-            await PostAsync(batch, userId, ct);
-            foreach (var (usage, (periodStart, item)) in batch.Assignments)
-            {
-                var key = item is not null && batch.Keys.TryGetValue((periodStart, item), out var posted) ? posted : null;
-                await db.Database.ExecuteSqlAsync(
-                    $"UPDATE usage_events SET billed_at = now(), billing_period_start = {periodStart}, journal_key = {key} WHERE id = {usage}", ct);
-            }
+            await PostAsync(batch, userId, cancellationToken);
+            // Every event of the batch marked billed in one statement (the batch holds the user's locks meanwhile).
+            var ids = batch.Assignments.Select(a => a.EventId).ToArray();
+            var periodStarts = batch.Assignments.Select(a => a.Item2.PeriodStart).ToArray();
+            var keys = batch.Assignments
+                .Select(a => a.Item2.Item is { } item && batch.Keys.TryGetValue((a.Item2.PeriodStart, item), out var posted) ? posted : null)
+                .ToArray();
+            await db.Database.ExecuteSqlAsync($"""
+                UPDATE usage_events u SET billed_at = now(), billing_period_start = a.period_start, journal_key = a.key
+                  FROM unnest({ids}::bigint[], {periodStarts}::timestamptz[], {keys}::text[]) AS a(id, period_start, key)
+                 WHERE u.id = a.id
+                """, cancellationToken);
             foreach (var period in batch.Periods.Values)
             {
                 period.UpdatedAt = DatabaseTime.UtcNow();
             }
-            await db.SaveChangesAsync(ct);
-            await transaction.CommitAsync(ct);
+            await db.SaveChangesAsync(cancellationToken);
             return events.Count;
-        }, cancellationToken);
+        }, static billed => billed > 0, cancellationToken);
     }
 
     /// <summary>Ingests until nothing is left (a period is closed only after its user's usage is in).</summary>
@@ -123,6 +125,7 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
     private async Task PriceAsync(Batch batch, UsagePeriod period, UsageEvent usage, CancellationToken ct)
     {
         string? item = null;
+        RateCard? card = null;
         long parts = 0, overage = 0;
         switch (usage.Kind)
         {
@@ -131,7 +134,8 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
                 var tokens = (long)usage.Quantity;
                 overage = Overage(tokens, period.IncludedTokens, period.TokensUsed);
                 period.TokensUsed += tokens;
-                var prices = await PricesAsync(batch, usage, ct);
+                card = await CardAsync(usage, ct);
+                var prices = card.PricesFor(usage.Model);
                 if (usage.Kind == UsageKinds.LlmInputTokens)
                 {
                     period.InputOverageTokens += overage;
@@ -150,7 +154,8 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
                 // discount, never more of them than the overage input so far.
                 overage = Math.Min((long)usage.Quantity, period.InputOverageTokens - period.CachedOverageTokens);
                 period.CachedOverageTokens += overage;
-                var prices = await PricesAsync(batch, usage, ct);
+                card = await CardAsync(usage, ct);
+                var prices = card.PricesFor(usage.Model);
                 parts = UsageCost.Tokens(overage, prices.CachedInputFenPerMillion - prices.InputFenPerMillion);
                 item = TokensItem(usage.Model);
                 break;
@@ -160,7 +165,8 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
                 var milliseconds = (long)Math.Round(usage.Quantity * 1000m, MidpointRounding.AwayFromZero);
                 overage = Overage(milliseconds, period.IncludedSandboxMs, period.SandboxMsUsed);
                 period.SandboxMsUsed += milliseconds;
-                parts = UsageCost.SandboxMs(overage, (await PricesAsync(batch, usage, ct)).SandboxFenPerMinute);
+                card = await CardAsync(usage, ct);
+                parts = UsageCost.SandboxMs(overage, card.PricesFor(usage.Model).SandboxFenPerMinute);
                 item = SandboxItem;
                 break;
             }
@@ -174,7 +180,7 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
             {
                 line.OverageQuantity += overage;
             }
-            batch.Cards[(period.PeriodStart, item)] = batch.LastCard!;
+            batch.Cards[(period.PeriodStart, item)] = card!;
             batch.Assignments.Add((usage.Id, (period.PeriodStart, item)));
         }
         else
@@ -186,13 +192,9 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
     private static long Overage(long quantity, long included, long usedBefore) =>
         Math.Max(0, quantity - Math.Max(0, included - usedBefore));
 
-    private async Task<RateCardPrice> PricesAsync(Batch batch, UsageEvent usage, CancellationToken ct)
-    {
-        var card = await rateCards.CurrentAsync(usage.RateCard, usage.CreatedAt, ct)
+    private async Task<RateCard> CardAsync(UsageEvent usage, CancellationToken ct) =>
+        await rateCards.CurrentAsync(usage.RateCard, usage.CreatedAt, ct)
             ?? throw new InvalidOperationException($"No version of rate card '{usage.RateCard}' is in effect at {usage.CreatedAt:O}.");
-        batch.LastCard = card;
-        return card.PricesFor(usage.Model);
-    }
 
     private async Task<UsagePeriodItem> LockItemAsync(Batch batch, UsagePeriod period, string item, CancellationToken ct)
     {
@@ -257,6 +259,5 @@ public sealed class UsageIngestor(BioDbContext db, Ledger ledger, RateCardCatalo
         public Dictionary<(DateTimeOffset, string), RateCard> Cards { get; } = [];
         public Dictionary<(DateTimeOffset, string), string> Keys { get; } = [];
         public List<(long EventId, (DateTimeOffset PeriodStart, string? Item))> Assignments { get; } = [];
-        public RateCard? LastCard { get; set; }
     }
 }

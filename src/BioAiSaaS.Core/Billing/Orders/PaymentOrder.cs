@@ -36,7 +36,12 @@ public static partial class PaymentOrderRules
     public static bool IsValidOutTradeNo(string? value) => value is not null && OutTradeNoPattern().IsMatch(value);
 
     /// <summary>"TU" and 24 random hex digits: unguessable, and well inside both providers' limits.</summary>
-    public static string NewTopUpNumber() => "TU" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
+    public static string NewTopUpNumber() => NewNumber("TU");
+
+    /// <summary>A refund's number ("RF" and 24 random hex digits), within the same limits.</summary>
+    public static string NewRefundNumber() => NewNumber("RF");
+
+    private static string NewNumber(string prefix) => prefix + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12));
 
     [GeneratedRegex("^[A-Za-z0-9_-]{6,32}$")]
     private static partial Regex OutTradeNoPattern();

@@ -134,8 +134,10 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
                 refund.ProviderRefundNo ??= providerRefundNo;
                 refund.UpdatedAt = DateTimeOffset.UtcNow;
                 // A refund the user asked for was held out of the wallet when asked; one made in the merchant
-                // console was not, so its success debits the wallet now.
-                var held = await db.JournalEntries.AnyAsync(e => e.Key == Posting.RefundHoldKey(provider, outRefundNo), cancellationToken);
+                // console was not, so its success debits the wallet now. Only an ending asks (reconciliation looks at a refund
+                // still processing again and again).
+                var held = state is RefundState.Succeeded or RefundState.Failed
+                    && await db.JournalEntries.AnyAsync(e => e.Key == Posting.RefundHoldKey(provider, outRefundNo), cancellationToken);
                 if (state == RefundState.Succeeded)
                 {
                     await ledger.PostAsync(held
@@ -182,7 +184,7 @@ public sealed class PaymentSettlement(BioDbContext db, Ledger ledger)
             }
             var refund = new PaymentRefund
             {
-                OutRefundNo = "RF" + Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(12)),
+                OutRefundNo = PaymentOrderRules.NewRefundNumber(),
                 OutTradeNo = outTradeNo, UserId = order.UserId, Provider = order.Provider, AmountFen = amountFen,
                 Status = RefundStatuses.Requested, UpdatedAt = DateTimeOffset.UtcNow, Reason = reason,
             };

@@ -13,7 +13,7 @@ namespace BioAiSaaS.Core.Billing.Payments;
 public static class PaymentProviders
 {
     public const string WeChatPay = WeChatPayProvider.ProviderName;
-    public const string Alipay = "alipay";
+    public const string Alipay = AlipayPaymentProvider.ProviderName;
 
     /// <summary>Names a client may ask for; whether each is configured is decided at run time.</summary>
     public static readonly IReadOnlyList<string> Known = [WeChatPay, Alipay];

@@ -3,15 +3,26 @@ using Microsoft.EntityFrameworkCore;
 
 namespace BioAiSaaS.Core.Billing.RateCards;
 
-/// <summary>Finds the version of a rate card in effect at a moment.</summary>
+/// <summary>
+/// Finds the version of a rate card in effect at a moment. A card's versions are read once per scope (a request, or one
+/// user's round of usage billing, which prices hundreds of events): cards are written only by migrations, never changed.
+/// </summary>
 public sealed class RateCardCatalog(BioDbContext db)
 {
+    private readonly Dictionary<string, List<RateCard>> _versions = new(StringComparer.Ordinal);
+
     /// <summary>The newest version of <paramref name="name"/> whose <c>effective_from</c> is at or before <paramref name="at"/>; null if none.</summary>
-    public Task<RateCard?> CurrentAsync(string name, DateTimeOffset at, CancellationToken cancellationToken) =>
-        db.Set<RateCard>().AsNoTracking().Include(c => c.Prices)
-            .Where(c => c.Name == name && c.EffectiveFrom <= at)
-            .OrderByDescending(c => c.EffectiveFrom).ThenByDescending(c => c.Version)
-            .FirstOrDefaultAsync(cancellationToken);
+    public async Task<RateCard?> CurrentAsync(string name, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        if (!_versions.TryGetValue(name, out var versions))
+        {
+            _versions[name] = versions = await db.Set<RateCard>().AsNoTracking().Include(c => c.Prices)
+                .Where(c => c.Name == name)
+                .OrderByDescending(c => c.EffectiveFrom).ThenByDescending(c => c.Version)
+                .ToListAsync(cancellationToken);
+        }
+        return versions.FirstOrDefault(c => c.EffectiveFrom <= at);
+    }
 }
 
 /// <summary>The first standard card, seeded by the Billing migration: ¥0.15 per 1,000 tokens in and out (15,000 fen per 1M),

@@ -46,12 +46,15 @@ public sealed class RunAuthoriser(BioDbContext db, SubscriptionService subscript
 {
     private readonly RunBillingOptions _options = options.Value;
 
+    /// <summary>The subscription <see cref="PlanAsync"/> read, so quoting in the same request does not read it again.</summary>
+    private Subscription? _subscription;
+
     public Task<TaskTemplate?> TemplateAsync(string code, CancellationToken cancellationToken) =>
         db.TaskTemplates.AsNoTracking().FirstOrDefaultAsync(t => t.Code == code, cancellationToken);
 
     public async Task<Plan> PlanAsync(Guid userId, CancellationToken cancellationToken)
     {
-        var subscription = await subscriptions.GetAsync(userId, cancellationToken);
+        var subscription = _subscription = await subscriptions.GetAsync(userId, cancellationToken);
         return await db.Plans.AsNoTracking().SingleAsync(p => p.Code == subscription.PlanCode, cancellationToken);
     }
 
@@ -73,7 +76,7 @@ public sealed class RunAuthoriser(BioDbContext db, SubscriptionService subscript
     /// <summary>What the plan still includes this period: its allowance less the token-based usage recorded since the period began.</summary>
     public async Task<IncludedLeft> IncludedLeftAsync(Guid userId, Plan plan, CancellationToken cancellationToken)
     {
-        var subscription = await subscriptions.GetAsync(userId, cancellationToken);
+        var subscription = _subscription is { } read && read.UserId == userId ? read : await subscriptions.GetAsync(userId, cancellationToken);
         var used = await db.UsageEvents.AsNoTracking()
             .Where(u => u.OwnerId == userId && u.CreatedAt >= subscription.CurrentPeriodStart
                 && !db.Runs.Any(r => r.Id == u.RunId && r.BillingMode == BillingModes.OutcomeBased))
@@ -149,18 +152,11 @@ public sealed class RunAuthoriser(BioDbContext db, SubscriptionService subscript
     /// lock), committing when <paramref name="commit"/> says so; retried as a whole on a transient failure.
     /// </summary>
     public Task<T> LockedAsync<T>(Guid userId, Func<Task<T>> work, Func<T, bool> commit, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        db.InTransactionAsync(async () =>
         {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('run-billing:' || {userId}::text, 0))", ct);
-            var result = await work();
-            if (commit(result))
-            {
-                await transaction.CommitAsync(ct);
-            }
-            return result;
-        }, cancellationToken);
+            await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock(hashtextextended('run-billing:' || {userId}::text, 0))", cancellationToken);
+            return await work();
+        }, commit, cancellationToken);
 
     /// <summary>The run's billing record, as authorised.</summary>
     public RunCharge ChargeFor(Run run, Quote quote, string authorisation, Guid? quoteId) => new()

@@ -8,8 +8,6 @@ public static class BillingModes
 
     /// <summary>A fixed fee, charged only when the run succeeds; its token usage is not charged again.</summary>
     public const string OutcomeBased = "outcome-based";
-
-    public static bool IsKnown(string? mode) => mode is TokenBased or OutcomeBased;
 }
 
 /// <summary>

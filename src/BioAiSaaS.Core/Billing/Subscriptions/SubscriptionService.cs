@@ -39,7 +39,7 @@ public sealed class SubscriptionService(BioDbContext db, Ledger ledger, TimeProv
         var subscription = await db.Subscriptions.AsNoTracking().SingleAsync(s => s.UserId == userId, cancellationToken);
         return subscription.CurrentPeriodEnd > time.GetUtcNow()
             ? subscription
-            : await InTransactionAsync(async () => await RollOverAsync(await LockAsync(userId, cancellationToken), cancellationToken), cancellationToken);
+            : await db.InTransactionAsync(async () => await RollOverAsync(await LockAsync(userId, cancellationToken), cancellationToken), cancellationToken);
     }
 
     public async Task<PlanChange> ChangePlanAsync(Guid userId, string planCode, string? idempotencyKey, CancellationToken cancellationToken)
@@ -50,7 +50,7 @@ public sealed class SubscriptionService(BioDbContext db, Ledger ledger, TimeProv
             return new PlanChange.UnknownPlan(planCode);
         }
         await EnsureAsync(userId, cancellationToken);
-        return await InTransactionAsync<PlanChange>(async () =>
+        return await db.InTransactionAsync<PlanChange>(async () =>
         {
             var subscription = await RollOverAsync(await LockAsync(userId, cancellationToken), cancellationToken);
             var current = plans[subscription.PlanCode];
@@ -91,14 +91,16 @@ public sealed class SubscriptionService(BioDbContext db, Ledger ledger, TimeProv
             subscription.ScheduledPlanCode = null;
             subscription.CancelAtPeriodEnd = false;
             return await SaveAsync<PlanChange>(new PlanChange.Upgraded(subscription, charge), subscription, cancellationToken);
-        }, cancellationToken);
+        },
+        // A refused upgrade is not committed: nothing it did is kept.
+        change => change is not PlanChange.InsufficientFunds, cancellationToken);
     }
 
     /// <summary>Back to Free at the period's end.</summary>
     public async Task<Subscription> CancelAsync(Guid userId, CancellationToken cancellationToken)
     {
         await EnsureAsync(userId, cancellationToken);
-        return await InTransactionAsync(async () =>
+        return await db.InTransactionAsync(async () =>
         {
             var subscription = await RollOverAsync(await LockAsync(userId, cancellationToken), cancellationToken);
             if (subscription.PlanCode != PlanCodes.Free)
@@ -177,18 +179,4 @@ public sealed class SubscriptionService(BioDbContext db, Ledger ledger, TimeProv
 
     private async Task<Subscription> LockAsync(Guid userId, CancellationToken cancellationToken) =>
         (await db.Subscriptions.FromSql($"SELECT * FROM subscriptions WHERE user_id = {userId} FOR UPDATE").ToListAsync(cancellationToken)).Single();
-
-    private Task<T> InTransactionAsync<T>(Func<Task<T>> work, CancellationToken cancellationToken) =>
-        db.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
-        {
-            db.ChangeTracker.Clear();
-            await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            var result = await work();
-            // A refused upgrade returns without committing: nothing it did is kept.
-            if (result is not PlanChange.InsufficientFunds)
-            {
-                await transaction.CommitAsync(ct);
-            }
-            return result;
-        }, cancellationToken);
 }
